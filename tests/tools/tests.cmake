@@ -1,0 +1,3 @@
+# Unit tests of tools/.
+list(APPEND TIDEMARK_UNIT_TESTS
+)
