@@ -1,0 +1,176 @@
+// The inspect job (see header). Page 0 decides page size and checksum scheme; the rest
+// is a streaming scan through io::FileScanner, so memory stays at depth x chunk per
+// worker whatever the file size.
+#include "engine/inspect.h"
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "innodb/base/status.h"
+#include "io/aligned_buffer.h"
+#include "io/file_scanner.h"
+
+namespace tidemark::engine {
+
+namespace {
+
+using innodb::PageVerdict;
+
+constexpr size_t kMaxPageSize = 65536;
+
+// Doublewrite slots of the system tablespace: pages [extent, 3 x extent) hold copies of
+// other tablespaces' pages (trx0sys.h; mariadb-backup skips them the same way).
+bool IsDoublewriteSlot(const TablespaceTarget& t, const innodb::SpaceContext& ctx, uint32_t no) {
+  if (t.kind != TablespaceKind::kSystem) return false;
+  const uint32_t extent = innodb::ExtentPages(ctx.flags.page_size.logical());
+  return no >= extent && no < 3 * extent;
+}
+
+// Scans one file of a tablespace, feeding every whole page to `summary`.
+class SpaceScanner {
+ public:
+  SpaceScanner(io::FileSystem& fs, const TablespaceReport& report, const InspectOptions& o)
+      : fs_(fs), report_(report), options_(o),
+        physical_(report.context.flags.page_size.physical()) {}
+
+  absl::Status ScanFile(const std::string& path, innodb::SpaceSummary& summary);
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  PageVerdict Judge(const std::string& path, uint64_t offset, ByteSpan& page);
+  absl::StatusOr<ByteSpan> Reread(const std::string& path, uint64_t offset);
+
+  io::FileSystem& fs_;
+  const TablespaceReport& report_;
+  const InspectOptions& options_;
+  const uint32_t physical_;
+  uint32_t next_page_ = 0;
+  uint64_t bytes_ = 0;
+  std::unique_ptr<io::RandomAccessFile> reread_file_;
+  std::string reread_path_;
+  std::vector<uint8_t> reread_buf_;
+};
+
+absl::StatusOr<ByteSpan> SpaceScanner::Reread(const std::string& path, uint64_t offset) {
+  if (reread_path_ != path) {
+    // Buffered, so any page size and offset can be read.
+    TM_ASSIGN_OR_RETURN(reread_file_, fs_.OpenForRead(path, io::ReadOptions{}));
+    reread_path_ = path;
+  }
+  reread_buf_.resize(physical_);
+  TM_ASSIGN_OR_RETURN(size_t n, reread_file_->ReadAt(offset, reread_buf_));
+  if (n < physical_) return absl::DataLossError("page vanished while re-reading");
+  return ByteSpan(reread_buf_);
+}
+
+PageVerdict SpaceScanner::Judge(const std::string& path, uint64_t offset, ByteSpan& page) {
+  const innodb::SpaceContext& ctx = report_.context;
+  const uint32_t no = next_page_;
+  PageVerdict v = innodb::ValidatePage(page, ctx, no);
+  for (int i = 0; IsFailure(v) && i < options_.rereads; ++i) {
+    if (options_.before_reread) options_.before_reread();
+    auto again = Reread(path, offset);
+    if (!again.ok()) break;
+    page = *again;
+    v = innodb::ValidatePage(page, ctx, no);
+  }
+  if (IsFailure(v) && IsDoublewriteSlot(report_.target, ctx, no)) v = PageVerdict::kSkipped;
+  return v;
+}
+
+absl::Status SpaceScanner::ScanFile(const std::string& path, innodb::SpaceSummary& summary) {
+  TM_ASSIGN_OR_RETURN(auto file, fs_.OpenForRead(path, io::ReadOptions{
+      .direct_io = options_.direct_io, .drop_cache = options_.drop_cache}));
+  TM_ASSIGN_OR_RETURN(auto scanner, io::FileScanner::Create(*file, io::ScanOptions{
+      .chunk_size = options_.chunk_bytes, .depth = options_.depth}));
+  while (true) {
+    TM_ASSIGN_OR_RETURN(io::Chunk chunk, scanner->Next());
+    if (chunk.data.empty()) return absl::OkStatus();
+    bytes_ += chunk.data.size();
+    const size_t whole = chunk.data.size() / physical_ * physical_;
+    for (size_t off = 0; off < whole; off += physical_) {
+      ByteSpan page = chunk.data.subspan(off, physical_);
+      const PageVerdict v = Judge(path, chunk.offset + off, page);
+      summary.AddPage(next_page_++, page, v);
+    }
+    if (whole != chunk.data.size()) {
+      return absl::DataLossError(absl::StrFormat(
+          "truncated: %d bytes after page %d, less than a page of %d bytes",
+          chunk.data.size() - whole, next_page_ - 1, physical_));
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<innodb::FspHeader> ReadSpaceHeader(io::RandomAccessFile& file) {
+  TM_ASSIGN_OR_RETURN(io::AlignedBuffer buf, io::AlignedBuffer::Create(kMaxPageSize));
+  TM_ASSIGN_OR_RETURN(size_t n, file.ReadAt(0, buf.span()));
+  if (n < innodb::kFspHeaderOffset + innodb::kFspSpaceFlags + 4) {
+    return absl::DataLossError(
+        absl::StrFormat("not a tablespace: %d bytes is too short for a page 0", n));
+  }
+  auto flags = innodb::DecodeSpaceFlags(innodb::ReadRawSpaceFlags(buf.span()));
+  if (!flags.ok()) return Annotate(flags.status(), "not a tablespace");
+  const uint32_t physical = flags->page_size.physical();
+  if (n < physical) {
+    return absl::DataLossError(
+        absl::StrFormat("truncated: %d bytes, less than one page of %d bytes", n, physical));
+  }
+  auto header = innodb::ParseFspHeader(ByteSpan(buf.data(), physical));
+  if (!header.ok()) return Annotate(header.status(), "not a tablespace");
+  return header;
+}
+
+innodb::SpaceContext ContextFor(const innodb::FspHeader& header) {
+  innodb::SpaceContext c;
+  c.flags = header.flags;
+  c.space_id = header.space_id;
+  c.encrypted = header.crypt && header.crypt->encrypted();
+  return c;
+}
+
+TablespaceReport InspectTablespace(io::FileSystem& fs, const TablespaceTarget& target,
+                                   const InspectOptions& options) {
+  TablespaceReport r{.target = target, .status = target.status};
+  if (!r.status.ok() || target.files.empty()) return r;
+  auto first = fs.OpenForRead(target.files[0], io::ReadOptions{});
+  auto header = first.ok() ? ReadSpaceHeader(**first) : first.status();
+  if (!header.ok()) {
+    r.status = Annotate(header.status(), absl::StrFormat("inspect '%s'", target.path));
+    return r;
+  }
+  r.header = *header;
+  r.context = ContextFor(*header);
+  r.summary.emplace(r.context, options.since_lsn, options.list_changed);
+  SpaceScanner scanner(fs, r, options);
+  for (const std::string& file : target.files) {
+    absl::Status s = scanner.ScanFile(file, *r.summary);
+    if (!s.ok()) {
+      r.status = Annotate(s, absl::StrFormat("inspect '%s'", file));
+      break;
+    }
+  }
+  r.file_bytes = scanner.bytes();
+  return r;
+}
+
+std::vector<TablespaceReport> InspectTablespaces(io::FileSystem& fs,
+                                                 const std::vector<TablespaceTarget>& targets,
+                                                 const InspectOptions& options) {
+  std::vector<TablespaceReport> reports(targets.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < targets.size();) {
+      reports[i] = InspectTablespace(fs, targets[i], options);
+    }
+  };
+  const size_t n = std::max<size_t>(1, std::min(options.parallel, targets.size()));
+  std::vector<std::jthread> workers;
+  for (size_t i = 1; i < n; ++i) workers.emplace_back(work);
+  work();
+  return reports;
+}
+
+}  // namespace tidemark::engine

@@ -1,0 +1,142 @@
+// Tablespace discovery. What counts follows what mariadb-backup enumerates
+// (enumerate_ibd_files and xb_load_tablespaces in extra/mariabackup/xtrabackup.cc;
+// INNODB_FORMATS.md §2.7) plus MySQL 8's root-level files; ibtmp1 is never a target.
+#include "engine/tablespace_finder.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/ascii.h"
+#include "innodb/base/status.h"
+
+namespace tidemark::engine {
+
+namespace {
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(c); });
+}
+
+// Number of an "ibdataN" file, or -1.
+int IbdataNumber(std::string_view name) {
+  if (name.substr(0, 6) != "ibdata" || !AllDigits(name.substr(6))) return -1;
+  return std::stoi(std::string(name.substr(6)));
+}
+
+std::string Join(std::string_view dir, std::string_view name) {
+  if (dir.empty() || dir == ".") return std::string(name);
+  return absl::StrFormat("%s%s%s", dir, EndsWith(dir, "/") ? "" : "/", name);
+}
+
+bool IsRegularLike(io::FileSystem& fs, std::string_view path, const io::FileInfo& e) {
+  if (e.type == io::FileType::kRegular) return true;
+  if (e.type != io::FileType::kSymlink) return false;
+  auto st = fs.Stat(path);
+  return st.ok() && st->type == io::FileType::kRegular;
+}
+
+bool IsDirLike(io::FileSystem& fs, std::string_view path, const io::FileInfo& e) {
+  if (e.type == io::FileType::kDirectory) return true;
+  if (e.type != io::FileType::kSymlink) return false;
+  auto st = fs.Stat(path);
+  return st.ok() && st->type == io::FileType::kDirectory;
+}
+
+// An .isl file holds the path of a DATA DIRECTORY tablespace.
+TablespaceTarget FromIsl(io::FileSystem& fs, const std::string& isl_path) {
+  TablespaceTarget t{.path = isl_path, .files = {}, .kind = TablespaceKind::kFilePerTable};
+  auto text = io::ReadFileToString(fs, isl_path);
+  if (!text.ok()) {
+    t.status = text.status();
+    return t;
+  }
+  std::string target(absl::StripAsciiWhitespace(*text));
+  t.path = target;
+  t.files = {target};
+  return t;
+}
+
+void AddDatabaseDir(io::FileSystem& fs, const std::string& dir,
+                    const std::vector<io::FileInfo>& entries, std::vector<TablespaceTarget>& out) {
+  for (const io::FileInfo& e : entries) {
+    const std::string p = Join(dir, e.name);
+    if (EndsWith(e.name, ".ibd") && IsRegularLike(fs, p, e)) {
+      out.push_back({.path = p, .files = {p}, .kind = TablespaceKind::kFilePerTable});
+    } else if (EndsWith(e.name, ".isl") && IsRegularLike(fs, p, e)) {
+      out.push_back(FromIsl(fs, p));
+    }
+  }
+}
+
+absl::Status AddDirectory(io::FileSystem& fs, const std::string& dir,
+                          std::vector<TablespaceTarget>& out) {
+  TM_ASSIGN_OR_RETURN(std::vector<io::FileInfo> entries, fs.ListDir(dir));
+  const size_t before = out.size();
+  std::vector<std::pair<int, std::string>> ibdata;
+  std::vector<TablespaceTarget> undo, root, dbs;
+  for (const io::FileInfo& e : entries) {
+    const std::string p = Join(dir, e.name);
+    if (IsDirLike(fs, p, e)) {
+      auto sub = fs.ListDir(p);
+      if (sub.ok()) AddDatabaseDir(fs, p, *sub, dbs);
+      continue;
+    }
+    if (!IsRegularLike(fs, p, e)) continue;
+    if (int n = IbdataNumber(e.name); n >= 0) {
+      ibdata.emplace_back(n, p);
+    } else if (KindFromName(e.name) == TablespaceKind::kUndo) {
+      undo.push_back({.path = p, .files = {p}, .kind = TablespaceKind::kUndo});
+    } else if (EndsWith(e.name, ".ibd")) {
+      root.push_back({.path = p, .files = {p}, .kind = TablespaceKind::kOther});
+    }
+  }
+  std::sort(ibdata.begin(), ibdata.end());
+  if (!ibdata.empty()) {
+    TablespaceTarget sys{.path = ibdata[0].second, .files = {}, .kind = TablespaceKind::kSystem};
+    for (auto& [n, p] : ibdata) sys.files.push_back(p);
+    out.push_back(std::move(sys));
+  }
+  for (auto* group : {&undo, &root, &dbs}) {
+    for (auto& t : *group) out.push_back(std::move(t));
+  }
+  if (out.size() == before) {
+    return absl::NotFoundError(absl::StrFormat("no tablespace found in '%s'", dir));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+TablespaceKind KindFromName(std::string_view name) {
+  if (IbdataNumber(name) >= 0) return TablespaceKind::kSystem;
+  if (name.substr(0, 4) == "undo") {
+    std::string_view rest = name.substr(4);
+    if (!rest.empty() && rest[0] == '_') rest.remove_prefix(1);
+    if (AllDigits(rest)) return TablespaceKind::kUndo;
+  }
+  if (EndsWith(name, ".ibu")) return TablespaceKind::kUndo;
+  return EndsWith(name, ".ibd") ? TablespaceKind::kFilePerTable : TablespaceKind::kOther;
+}
+
+absl::StatusOr<std::vector<TablespaceTarget>> FindTablespaces(
+    io::FileSystem& fs, const std::vector<std::string>& paths) {
+  std::vector<TablespaceTarget> out;
+  for (const std::string& path : paths) {
+    TM_ASSIGN_OR_RETURN(io::FileInfo info, fs.Stat(path));
+    if (info.type == io::FileType::kDirectory) {
+      TM_RETURN_IF_ERROR(AddDirectory(fs, path, out));
+    } else {
+      std::string_view base = path;
+      if (size_t slash = base.rfind('/'); slash != base.npos) base.remove_prefix(slash + 1);
+      out.push_back({.path = path, .files = {path}, .kind = KindFromName(base)});
+    }
+  }
+  return out;
+}
+
+}  // namespace tidemark::engine

@@ -1,0 +1,12 @@
+// The exit codes of the tidemark binary: stable, documented in docs/exit-codes.md.
+#pragma once
+
+namespace tidemark::tools {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInternal = 1;       // a bug, or an error with no better code
+inline constexpr int kExitUsage = 2;          // bad command line
+inline constexpr int kExitCorruptPages = 3;   // inspect: corrupt pages in use were found
+inline constexpr int kExitBadInput = 4;       // an input could not be read or is not what it should be
+
+}  // namespace tidemark::tools

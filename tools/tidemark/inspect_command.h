@@ -1,0 +1,30 @@
+// `tidemark inspect PATH...`: forensic page inspection of tablespaces, datadirs and backups.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+
+namespace tidemark::tools {
+
+struct InspectFlags {
+  std::vector<std::string> paths;
+  std::optional<uint32_t> page;
+  bool hex = false;
+  std::optional<uint64_t> since_lsn;
+  bool list = false;
+  bool json = false;
+  int parallel = 2;
+  bool buffered = false;
+};
+
+// Adds the `inspect` subcommand to `app`, filling `flags` when it is parsed.
+CLI::App* AddInspectCommand(CLI::App& app, InspectFlags& flags);
+
+// Runs it and returns the process exit code (exit_codes.h).
+int RunInspect(const InspectFlags& flags);
+
+}  // namespace tidemark::tools
