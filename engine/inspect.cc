@@ -8,7 +8,6 @@
 
 #include "absl/strings/str_format.h"
 #include "innodb/base/status.h"
-#include "io/aligned_buffer.h"
 #include "io/file_scanner.h"
 
 namespace tidemark::engine {
@@ -16,8 +15,6 @@ namespace tidemark::engine {
 namespace {
 
 using innodb::PageVerdict;
-
-constexpr size_t kMaxPageSize = 65536;
 
 // Doublewrite slots of the system tablespace: pages [extent, 3 x extent) hold copies of
 // other tablespaces' pages (trx0sys.h; mariadb-backup skips them the same way).
@@ -105,20 +102,24 @@ absl::Status SpaceScanner::ScanFile(const std::string& path, innodb::SpaceSummar
 }  // namespace
 
 absl::StatusOr<innodb::FspHeader> ReadSpaceHeader(io::RandomAccessFile& file) {
-  TM_ASSIGN_OR_RETURN(io::AlignedBuffer buf, io::AlignedBuffer::Create(kMaxPageSize));
-  TM_ASSIGN_OR_RETURN(size_t n, file.ReadAt(0, buf.span()));
-  if (n < innodb::kFspHeaderOffset + innodb::kFspSpaceFlags + 4) {
+  // The flags (bytes 54..57) give the page size; then read exactly page 0.
+  constexpr size_t kFlagsEnd = innodb::kFspHeaderOffset + innodb::kFspSpaceFlags + 4;
+  std::vector<uint8_t> buf(kFlagsEnd);
+  TM_ASSIGN_OR_RETURN(size_t n, file.ReadAt(0, buf));
+  if (n < kFlagsEnd) {
     return absl::DataLossError(
         absl::StrFormat("not a tablespace: %d bytes is too short for a page 0", n));
   }
-  auto flags = innodb::DecodeSpaceFlags(innodb::ReadRawSpaceFlags(buf.span()));
+  auto flags = innodb::DecodeSpaceFlags(innodb::ReadRawSpaceFlags(buf));
   if (!flags.ok()) return Annotate(flags.status(), "not a tablespace");
   const uint32_t physical = flags->page_size.physical();
+  buf.resize(physical);
+  TM_ASSIGN_OR_RETURN(n, file.ReadAt(0, buf));
   if (n < physical) {
     return absl::DataLossError(
         absl::StrFormat("truncated: %d bytes, less than one page of %d bytes", n, physical));
   }
-  auto header = innodb::ParseFspHeader(ByteSpan(buf.data(), physical));
+  auto header = innodb::ParseFspHeader(buf);
   if (!header.ok()) return Annotate(header.status(), "not a tablespace");
   return header;
 }

@@ -8,14 +8,15 @@
 
 namespace tidemark::io {
 
-namespace {
-absl::StatusCode CodeFor(int err) {
+absl::StatusCode ErrnoCode(int err) {
   switch (err) {
     case ENOENT:
     case ENOTDIR:
       return absl::StatusCode::kNotFound;
     case EEXIST:
       return absl::StatusCode::kAlreadyExists;
+    case ENOTEMPTY:  // rmdir of a non-empty directory: absl's own example of this code
+      return absl::StatusCode::kFailedPrecondition;
     case ENOSPC:
     case EDQUOT:
     case EFBIG:
@@ -40,10 +41,20 @@ absl::StatusCode CodeFor(int err) {
       return absl::StatusCode::kInternal;
   }
 }
-}  // namespace
 
 absl::Status ErrnoStatus(int err, std::string_view op, std::string_view path) {
-  return absl::Status(CodeFor(err), absl::StrFormat("%s '%s': %s", op, path, std::strerror(err)));
+  return absl::Status(ErrnoCode(err), absl::StrFormat("%s '%s': %s", op, path, std::strerror(err)));
+}
+
+absl::Status ErrnoStatusAt(int err, std::string_view op, std::string_view path, uint64_t offset) {
+  return absl::Status(ErrnoCode(err),
+                      absl::StrFormat("%s '%s' at %d: %s", op, path, offset, std::strerror(err)));
+}
+
+absl::Status ErrnoStatusFromTo(int err, std::string_view op, std::string_view from,
+                               std::string_view to) {
+  return absl::Status(ErrnoCode(err),
+                      absl::StrFormat("%s '%s' to '%s': %s", op, from, to, std::strerror(err)));
 }
 
 }  // namespace tidemark::io

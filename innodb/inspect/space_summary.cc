@@ -24,13 +24,19 @@ void SpaceSummary::AddPage(uint32_t page_no, ByteSpan page, PageVerdict verdict)
   const bool free = IsFree(page_no);
   if (IsFailure(verdict)) (free ? corrupt_free_pages_ : corrupt_pages_).push_back(page_no);
   const uint16_t type = ReadBe16(page, kFilPageType);
-  ++page_types_[PageTypeName(type, ctx_.flags.flavor())];
+  ++type_counts_[type];
   if (verdict == PageVerdict::kAllZero || IsFailure(verdict)) return;
   AddLsn(page_no, ReadBe64(page, kFilPageLsn));
   if (verdict == PageVerdict::kOk || verdict == PageVerdict::kSkipped) {
     if (IsIndexPageType(type, ctx_.flags.flavor()) && !ctx_.encrypted) AddIndexPage(page, free);
     if (type == kPageTypeUndoLog) AddUndoPage(page);
   }
+}
+
+std::map<std::string, uint64_t> SpaceSummary::page_types() const {
+  std::map<std::string, uint64_t> out;
+  for (const auto& [type, n] : type_counts_) out[PageTypeName(type, ctx_.flags.flavor())] += n;
+  return out;
 }
 
 void SpaceSummary::AddLsn(uint32_t page_no, uint64_t lsn) {

@@ -41,7 +41,8 @@ class SpaceSummary {
   void AddPage(uint32_t page_no, ByteSpan page, PageVerdict verdict);
 
   uint64_t pages() const { return pages_; }
-  const std::map<std::string, uint64_t>& page_types() const { return page_types_; }
+  // Page counts keyed by the server's type name (PageTypeName).
+  std::map<std::string, uint64_t> page_types() const;
   const std::array<uint64_t, kPageVerdictCount>& verdicts() const { return verdicts_; }
   const std::vector<uint32_t>& corrupt_pages() const { return corrupt_pages_; }
   const std::vector<uint32_t>& corrupt_free_pages() const { return corrupt_free_pages_; }
@@ -65,7 +66,7 @@ class SpaceSummary {
   bool list_changed_;
   std::vector<uint8_t> xdes_;  // the last extent descriptor page seen
   uint64_t pages_ = 0;
-  std::map<std::string, uint64_t> page_types_;
+  std::map<uint16_t, uint64_t> type_counts_;  // by FIL_PAGE_TYPE value: no string per page
   std::array<uint64_t, kPageVerdictCount> verdicts_{};
   std::vector<uint32_t> corrupt_pages_;
   std::vector<uint32_t> corrupt_free_pages_;

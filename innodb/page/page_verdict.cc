@@ -18,6 +18,12 @@ bool IsClassicAllZero(ByteSpan page) {
          IsAllZero(page.subspan(kFilPageArchLogNoOrSpaceId));
 }
 
+// A never-written page, by the rules of the tablespace's checksum scheme.
+bool IsEmptyPage(ByteSpan page, const SpaceContext& ctx) {
+  return ctx.flags.checksum() == ChecksumScheme::kClassic ? IsClassicAllZero(page)
+                                                          : IsAllZero(page);
+}
+
 bool HeaderMatches(ByteSpan page, const SpaceContext& ctx, uint32_t page_no) {
   if (ReadBe32(page, kFilPageOffset) != page_no) return false;
   // full_crc32 encrypted or page_compressed pages have no plain space id at 34..37.
@@ -105,7 +111,7 @@ std::string_view PageVerdictName(PageVerdict v) {
 
 PageVerdict ValidatePage(ByteSpan page, const SpaceContext& ctx, uint32_t page_no) {
   if (!HeaderMatches(page, ctx, page_no)) {
-    return IsAllZero(page) ? PageVerdict::kAllZero : PageVerdict::kBadHeader;
+    return IsEmptyPage(page, ctx) ? PageVerdict::kAllZero : PageVerdict::kBadHeader;
   }
   if (auto v = UncheckableType(ReadBe16(page, kFilPageType), ctx)) return *v;
   switch (ctx.flags.checksum()) {

@@ -1,4 +1,13 @@
-# Unit tests of io/.
+# Unit tests of io/ and of the file systems in tests/support.
 list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/errno_status_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/aligned_buffer_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/async_reader_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/file_system_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/posix_file_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/posix_file_system_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/uring_reader_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/file_scanner_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/mem_file_system_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/fault_injection_file_system_test.cc
 )

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "innodb/fsp/fsp_header.h"
+#include "innodb/page/index_page.h"
 #include "tests/support/tablespace_builder.h"
 
 namespace tidemark::innodb {
