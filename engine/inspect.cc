@@ -16,13 +16,30 @@ namespace {
 
 using innodb::PageVerdict;
 
-// Doublewrite slots of the system tablespace: pages [extent, 3 x extent) hold copies of
-// other tablespaces' pages (trx0sys.h; mariadb-backup skips them the same way).
-bool IsDoublewriteSlot(const TablespaceTarget& t, const innodb::SpaceContext& ctx, uint32_t no) {
-  if (t.kind != TablespaceKind::kSystem) return false;
-  const uint32_t extent = innodb::ExtentPages(ctx.flags.page_size.logical());
-  return no >= extent && no < 3 * extent;
-}
+// The doublewrite buffer of the system tablespace: two blocks of one extent each, named by
+// the TRX_SYS page (page 5) at page_size - 200 (trx0sys.h TRX_SYS_DOUBLEWRITE). Its slots
+// hold copies of other tablespaces' pages, so they are not judged as this space's pages.
+class DoublewriteArea {
+ public:
+  void Learn(uint32_t page_no, ByteSpan page, const TablespaceTarget& t,
+             const innodb::SpaceContext& ctx) {
+    if (t.kind != TablespaceKind::kSystem || page_no != kTrxSysPage) return;
+    const size_t hdr = ctx.flags.page_size.physical() - 200;
+    if (ReadBe32(page, hdr + 10) != kMagic) return;
+    extent_ = innodb::ExtentPages(ctx.flags.page_size.logical());
+    block1_ = ReadBe32(page, hdr + 14);
+    block2_ = ReadBe32(page, hdr + 18);
+  }
+  bool Contains(uint32_t no) const {
+    return extent_ && ((no >= block1_ && no < block1_ + extent_) ||
+                       (no >= block2_ && no < block2_ + extent_));
+  }
+
+ private:
+  static constexpr uint32_t kTrxSysPage = 5;
+  static constexpr uint32_t kMagic = 536853855;  // TRX_SYS_DOUBLEWRITE_MAGIC_N
+  uint32_t extent_ = 0, block1_ = 0, block2_ = 0;
+};
 
 // Scans one file of a tablespace, feeding every whole page to `summary`.
 class SpaceScanner {
@@ -44,6 +61,7 @@ class SpaceScanner {
   const uint32_t physical_;
   uint32_t next_page_ = 0;
   uint64_t bytes_ = 0;
+  DoublewriteArea doublewrite_;
   std::unique_ptr<io::RandomAccessFile> reread_file_;
   std::string reread_path_;
   std::vector<uint8_t> reread_buf_;
@@ -65,6 +83,7 @@ PageVerdict SpaceScanner::Judge(const std::string& path, uint64_t offset, ByteSp
   const innodb::SpaceContext& ctx = report_.context;
   const uint32_t no = next_page_;
   PageVerdict v = innodb::ValidatePage(page, ctx, no);
+  if (IsFailure(v) && doublewrite_.Contains(no)) return PageVerdict::kSkipped;
   for (int i = 0; IsFailure(v) && i < options_.rereads; ++i) {
     if (options_.before_reread) options_.before_reread();
     auto again = Reread(path, offset);
@@ -72,7 +91,7 @@ PageVerdict SpaceScanner::Judge(const std::string& path, uint64_t offset, ByteSp
     page = *again;
     v = innodb::ValidatePage(page, ctx, no);
   }
-  if (IsFailure(v) && IsDoublewriteSlot(report_.target, ctx, no)) v = PageVerdict::kSkipped;
+  if (v == PageVerdict::kOk) doublewrite_.Learn(no, page, report_.target, ctx);
   return v;
 }
 

@@ -45,12 +45,14 @@ class AsyncReader {
   virtual std::string_view backend() const = 0;
 
   // Starts reading buffer.size() bytes at `offset`. Errors: FailedPrecondition when depth()
-  // reads are already in flight; Unavailable/Internal when the kernel refuses the submission
-  // (the read is then not in flight). Read errors are reported by Wait(), not here.
+  // reads are already in flight (nothing changes); the mapped errno when the kernel refuses the
+  // submission, after which the reader is broken and every later call returns that error.
+  // Errors of the read itself are reported by Wait(), in AsyncRead::status, not here.
   virtual absl::Status Submit(uint64_t offset, MutableByteSpan buffer, uint64_t tag) = 0;
 
   // Blocks until one submitted read finishes and returns it. Errors (of the queue itself, not
-  // of the read): FailedPrecondition when nothing is in flight; Internal when waiting fails.
+  // of the read): FailedPrecondition when nothing is in flight; the mapped errno when waiting
+  // on the kernel fails, after which the reader is broken.
   virtual absl::StatusOr<AsyncRead> Wait() = 0;
 };
 

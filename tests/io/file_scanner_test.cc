@@ -213,6 +213,17 @@ TEST_F(FileScannerTest, ReadErrorIsStickyAndNamesTheOffset) {
   EXPECT_EQ(scanner->Next().status(), want);
 }
 
+TEST_F(FileScannerTest, ShortReadIsReportedLikeAShrink) {
+  testing::FaultInjectionFileSystem fs(mem_);
+  ASSERT_TRUE(WriteStringToFile(mem_, "db/t.ibd", PatternBytes(3 * 4096)).ok());
+  auto file = *fs.OpenForRead("db/t.ibd");
+  fs.ShortReads("db/*", 100);
+  auto scanner = *FileScanner::Create(*file, {.chunk_size = 4096});
+  EXPECT_EQ(scanner->Next().status(),
+            absl::OutOfRangeError("read 'db/t.ibd' at 0: file shrank below its size at open "
+                                  "(12288): got 100 of 4096 bytes"));
+}
+
 // ---- Real files: io_uring and pread -------------------------------------------------------
 
 class PosixFileScannerTest : public ::testing::Test {

@@ -44,6 +44,8 @@ engine::InspectOptions OptionsFrom(const InspectFlags& f) {
   o.list_changed = f.list;
   o.parallel = static_cast<size_t>(std::max(1, f.parallel));
   o.direct_io = !f.buffered;
+  o.depth = f.read_depth;
+  o.chunk_bytes = f.chunk_kib * 1024;
   // A running server may be writing a page while we read it: give it time to finish.
   o.before_reread = [] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); };
   return o;
@@ -64,6 +66,10 @@ CLI::App* AddInspectCommand(CLI::App& app, InspectFlags& f) {
   cmd->add_option("--parallel", f.parallel, "tablespaces inspected at once")
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--buffered", f.buffered, "read through the page cache instead of O_DIRECT");
+  cmd->add_option("--read-depth", f.read_depth, "reads in flight per tablespace")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--read-size", f.chunk_kib, "KiB per read (a multiple of 64)")
+      ->check(CLI::Range(64, 16384));
   return cmd;
 }
 

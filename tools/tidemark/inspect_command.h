@@ -19,6 +19,8 @@ struct InspectFlags {
   bool json = false;
   int parallel = 2;
   bool buffered = false;
+  size_t read_depth = 8;
+  size_t chunk_kib = 1024;
 };
 
 // Adds the `inspect` subcommand to `app`, filling `flags` when it is parsed.
