@@ -14,7 +14,7 @@ namespace tidemark::engine {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string StatusCodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
 

@@ -11,7 +11,7 @@ namespace tidemark::engine {
 
 // The JSON object for one tablespace (docs/inspect-json.md). A report whose status is not
 // OK carries "error" and "code" beside whatever was read.
-nlohmann::json TablespaceReportJson(const TablespaceReport& report);
+nlohmann::ordered_json TablespaceReportJson(const TablespaceReport& report);
 
 // Several lines of text for one tablespace, ending in a newline.
 std::string TablespaceReportText(const TablespaceReport& report);

@@ -16,7 +16,7 @@ namespace tidemark::engine {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 using namespace innodb;
 
 json FilJson(const PageDump& d) {

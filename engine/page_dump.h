@@ -32,6 +32,6 @@ absl::StatusOr<PageDump> ReadPageDump(io::FileSystem& fs, const std::string& pat
 // Text for a person, ending in a newline; with `hex`, followed by a hex dump.
 std::string PageDumpText(const PageDump& dump, bool hex);
 // The same fields as JSON (no hex dump).
-nlohmann::json PageDumpJson(const PageDump& dump);
+nlohmann::ordered_json PageDumpJson(const PageDump& dump);
 
 }  // namespace tidemark::engine

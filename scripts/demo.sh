@@ -26,7 +26,7 @@ for _ in $(seq 60); do
 done
 sql() { mariadb --no-defaults --socket="$work/sock" -uroot "$@"; }
 sql -e "
-  CREATE DATABASE shop;
+  CREATE DATABASE shop; USE shop;
   CREATE TABLE shop.orders (id INT PRIMARY KEY AUTO_INCREMENT, customer INT, note VARCHAR(200),
     KEY (customer)) ROW_FORMAT=DYNAMIC;
   INSERT INTO shop.orders (customer, note) SELECT seq % 97, REPEAT('n', seq % 150) FROM seq_1_to_20000;

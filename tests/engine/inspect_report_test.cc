@@ -21,7 +21,7 @@ TablespaceReport Inspect(const std::vector<uint8_t>& img, const InspectOptions& 
 TEST(InspectReportTest, JsonHasTheDocumentedFields) {
   std::vector<uint8_t> img = TablespaceBuilder(0x15, 9, 8).Index(3, 40, 0, 10, 600).Build();
   img[3 * 16384 + 900] ^= 1;
-  const nlohmann::json j = TablespaceReportJson(Inspect(img));
+  const nlohmann::ordered_json j = TablespaceReportJson(Inspect(img));
   for (const char* key : {"path", "files", "flavor", "space_id", "page_size", "physical_page_size",
                           "flags", "encryption", "fsp_size", "free_limit", "pages", "page_types",
                           "verdicts", "corrupt_pages", "corrupt_free_pages", "lsn_min", "lsn_max",
@@ -31,7 +31,7 @@ TEST(InspectReportTest, JsonHasTheDocumentedFields) {
   EXPECT_EQ(j["flavor"], "mariadb");
   EXPECT_EQ(j["flags"]["layout"], "full_crc32");
   EXPECT_EQ(j["page_types"]["TYPE_ALLOCATED"], 4);
-  EXPECT_EQ(j["corrupt_pages"], nlohmann::json::array({3}));
+  EXPECT_EQ(j["corrupt_pages"], nlohmann::ordered_json::array({3}));
   EXPECT_EQ(j["verdicts"]["checksum_mismatch"], 1);
   EXPECT_FALSE(j.contains("since_lsn"));
 }
@@ -40,12 +40,12 @@ TEST(InspectReportTest, SinceLsnAndErrors) {
   InspectOptions o;
   o.since_lsn = 0x1002;
   o.list_changed = true;
-  const nlohmann::json j =
+  const nlohmann::ordered_json j =
       TablespaceReportJson(Inspect(TablespaceBuilder(0x15, 9, 8).Lsn(2, 0x5000).Build(), o));
   EXPECT_EQ(j["since_lsn"]["changed_pages"], 1);
-  EXPECT_EQ(j["since_lsn"]["pages"], nlohmann::json::array({2}));
+  EXPECT_EQ(j["since_lsn"]["pages"], nlohmann::ordered_json::array({2}));
   EXPECT_EQ(j["since_lsn"]["changed_bytes"], 16384);
-  const nlohmann::json e = TablespaceReportJson(Inspect(std::vector<uint8_t>(10, 0)));
+  const nlohmann::ordered_json e = TablespaceReportJson(Inspect(std::vector<uint8_t>(10, 0)));
   EXPECT_EQ(e["code"], "DATA_LOSS");
   EXPECT_FALSE(e.contains("pages"));
 }

@@ -26,7 +26,7 @@ class PageDumpTest : public ::testing::Test {
 TEST_F(PageDumpTest, IndexPage) {
   auto d = ReadPageDump(fs_, "/t.ibd", 3);
   ASSERT_TRUE(d.ok()) << d.status();
-  const nlohmann::json j = PageDumpJson(*d);
+  const nlohmann::ordered_json j = PageDumpJson(*d);
   EXPECT_EQ(j["verdict"], "ok");
   EXPECT_EQ(j["fil"]["type_name"], "INDEX");
   EXPECT_EQ(j["index"]["index_id"], 40);
@@ -37,10 +37,10 @@ TEST_F(PageDumpTest, IndexPage) {
 }
 
 TEST_F(PageDumpTest, FspAndUndoPages) {
-  const nlohmann::json p0 = PageDumpJson(*ReadPageDump(fs_, "/t.ibd", 0));
+  const nlohmann::ordered_json p0 = PageDumpJson(*ReadPageDump(fs_, "/t.ibd", 0));
   EXPECT_EQ(p0["fsp"]["space_id"], 9);
   EXPECT_EQ(p0["xdes"]["pages_marked_free"], 1);
-  const nlohmann::json p4 = PageDumpJson(*ReadPageDump(fs_, "/t.ibd", 4));
+  const nlohmann::ordered_json p4 = PageDumpJson(*ReadPageDump(fs_, "/t.ibd", 4));
   EXPECT_EQ(p4["undo"]["segment_state"], 2);
 }
 
