@@ -29,21 +29,27 @@ using SpaceId = StrongInt<struct SpaceIdTag, uint32_t>;
 inline constexpr uint32_t kFilNull = 0xFFFFFFFF;
 
 // Page size of a tablespace. `logical` is the instance's innodb_page_size; `physical` is
-// what one page occupies in the file, smaller only for ROW_FORMAT=COMPRESSED.
+// what one page occupies in the file. ROW_FORMAT=COMPRESSED tablespaces are marked
+// explicitly: their physical size may equal the logical one (KEY_BLOCK_SIZE=4 in a 4 KiB
+// instance), and their pages use the compressed format all the same.
 class PageSize {
  public:
   constexpr PageSize() = default;
-  constexpr PageSize(uint32_t logical, uint32_t physical)
-      : logical_(logical), physical_(physical) {}
-  constexpr static PageSize Uncompressed(uint32_t size) { return PageSize(size, size); }
+  constexpr static PageSize Uncompressed(uint32_t size) { return PageSize(size, size, false); }
+  constexpr static PageSize Compressed(uint32_t logical, uint32_t zip_size) {
+    return PageSize(logical, zip_size, true);
+  }
   constexpr uint32_t logical() const { return logical_; }
   constexpr uint32_t physical() const { return physical_; }
-  constexpr bool is_compressed() const { return physical_ != logical_; }
+  constexpr bool is_compressed() const { return compressed_; }
   constexpr bool operator==(const PageSize&) const = default;
 
  private:
+  constexpr PageSize(uint32_t logical, uint32_t physical, bool compressed)
+      : logical_(logical), physical_(physical), compressed_(compressed) {}
   uint32_t logical_ = 16384;
   uint32_t physical_ = 16384;
+  bool compressed_ = false;
 };
 
 }  // namespace tidemark

@@ -50,7 +50,7 @@ absl::Status DecodeCommon(uint32_t raw, SpaceFlags& f) {
   if (!f.atomic_blobs || zip_ssize > 5 || (512u << zip_ssize) > logical || logical > 16384) {
     return Invalid(raw, "compressed page size not possible with this page size");
   }
-  f.page_size = PageSize(logical, 512u << zip_ssize);
+  f.page_size = PageSize::Compressed(logical, 512u << zip_ssize);
   return absl::OkStatus();
 }
 

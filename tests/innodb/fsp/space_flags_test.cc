@@ -33,9 +33,15 @@ TEST(SpaceFlagsTest, ClassicDynamicAndCompressed) {
   EXPECT_EQ(dyn->checksum(), ChecksumScheme::kClassic);
   auto zip8 = DecodeSpaceFlags(0x29);
   ASSERT_TRUE(zip8.ok());
-  EXPECT_EQ(zip8->page_size, PageSize(16384, 8192));
+  EXPECT_EQ(zip8->page_size, PageSize::Compressed(16384, 8192));
   EXPECT_EQ(zip8->checksum(), ChecksumScheme::kZip);
   EXPECT_EQ(DecodeSpaceFlags(0x27)->zip_size(), 4096u);
+  // KEY_BLOCK_SIZE=4 in a 4 KiB instance: physical == logical, still compressed.
+  auto zip4in4k = DecodeSpaceFlags(0xe7);
+  ASSERT_TRUE(zip4in4k.ok()) << zip4in4k.status();
+  EXPECT_EQ(zip4in4k->page_size, PageSize::Compressed(4096, 4096));
+  EXPECT_EQ(zip4in4k->checksum(), ChecksumScheme::kZip);
+  EXPECT_EQ(zip4in4k->zip_size(), 4096u);
 }
 
 TEST(SpaceFlagsTest, ClassicRedundantAndPageCompressed) {
@@ -58,7 +64,7 @@ TEST(SpaceFlagsTest, MySqlLayouts) {
   auto enc_zip = DecodeSpaceFlags(0x6029);
   ASSERT_TRUE(enc_zip.ok());
   EXPECT_TRUE(enc_zip->mysql_encryption);
-  EXPECT_EQ(enc_zip->page_size, PageSize(16384, 8192));
+  EXPECT_EQ(enc_zip->page_size, PageSize::Compressed(16384, 8192));
 }
 
 TEST(SpaceFlagsTest, RejectsImpossibleCombinations) {
