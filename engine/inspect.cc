@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "innodb/base/status.h"
+#include "innodb/page/fil_page.h"
 #include "io/file_scanner.h"
 
 namespace tidemark::engine {
@@ -62,6 +63,11 @@ class SpaceScanner {
   uint32_t next_page_ = 0;
   uint64_t bytes_ = 0;
   DoublewriteArea doublewrite_;
+  // Pages that may still get the patient re-reads (with options_.before_reread). A file
+  // with many stable bad pages is damaged, not being written: later pages get one
+  // immediate re-read, so a badly damaged file is reported in seconds, not minutes.
+  int patient_pages_left_ = kPatientPages;
+  static constexpr int kPatientPages = 16;
   std::unique_ptr<io::RandomAccessFile> reread_file_;
   std::string reread_path_;
   std::vector<uint8_t> reread_buf_;
@@ -84,8 +90,11 @@ PageVerdict SpaceScanner::Judge(const std::string& path, uint64_t offset, ByteSp
   const uint32_t no = next_page_;
   PageVerdict v = innodb::ValidatePage(page, ctx, no);
   if (IsFailure(v) && doublewrite_.Contains(no)) return PageVerdict::kSkipped;
-  for (int i = 0; IsFailure(v) && i < options_.rereads; ++i) {
-    if (options_.before_reread) options_.before_reread();
+  const bool patient = IsFailure(v) && patient_pages_left_ > 0;
+  if (patient) --patient_pages_left_;
+  const int rereads = patient ? options_.rereads : std::min(options_.rereads, 1);
+  for (int i = 0; IsFailure(v) && i < rereads; ++i) {
+    if (patient && options_.before_reread) options_.before_reread();
     auto again = Reread(path, offset);
     if (!again.ok()) break;
     page = *again;
@@ -130,7 +139,9 @@ absl::StatusOr<innodb::FspHeader> ReadSpaceHeader(io::RandomAccessFile& file) {
         absl::StrFormat("not a tablespace: %d bytes is too short for a page 0", n));
   }
   auto flags = innodb::DecodeSpaceFlags(innodb::ReadRawSpaceFlags(buf));
-  if (!flags.ok()) return Annotate(flags.status(), "not a tablespace");
+  if (!flags.ok()) {
+    return absl::DataLossError(absl::StrFormat("not a tablespace: %s", flags.status().message()));
+  }
   const uint32_t physical = flags->page_size.physical();
   buf.resize(physical);
   TM_ASSIGN_OR_RETURN(n, file.ReadAt(0, buf));
@@ -138,10 +149,37 @@ absl::StatusOr<innodb::FspHeader> ReadSpaceHeader(io::RandomAccessFile& file) {
     return absl::DataLossError(
         absl::StrFormat("truncated: %d bytes, less than one page of %d bytes", n, physical));
   }
+  if (innodb::IsAllZero(buf)) {
+    return absl::UnavailableError(
+        "page 0 is all zero: the server has not written it yet (a tablespace being created), "
+        "or it was wiped");
+  }
   auto header = innodb::ParseFspHeader(buf);
   if (!header.ok()) return Annotate(header.status(), "not a tablespace");
   return header;
 }
+
+namespace {
+
+// A running server writes page 0 of a new tablespace a second or two after creating the
+// file; wait for it (through options.before_reread) before calling the file broken.
+absl::StatusOr<innodb::FspHeader> ReadSpaceHeaderPatiently(io::RandomAccessFile& file,
+                                                           const InspectOptions& options) {
+  constexpr int kPage0Attempts = 100;
+  auto header = ReadSpaceHeader(file);
+  for (int i = 0; i < kPage0Attempts && absl::IsUnavailable(header.status()) &&
+                  options.before_reread;
+       ++i) {
+    options.before_reread();
+    header = ReadSpaceHeader(file);
+  }
+  if (absl::IsUnavailable(header.status())) {
+    return absl::DataLossError(absl::StrFormat("not a tablespace: %s", header.status().message()));
+  }
+  return header;
+}
+
+}  // namespace
 
 innodb::SpaceContext ContextFor(const innodb::FspHeader& header) {
   innodb::SpaceContext c;
@@ -156,7 +194,7 @@ TablespaceReport InspectTablespace(io::FileSystem& fs, const TablespaceTarget& t
   TablespaceReport r{.target = target, .status = target.status};
   if (!r.status.ok() || target.files.empty()) return r;
   auto first = fs.OpenForRead(target.files[0], io::ReadOptions{});
-  auto header = first.ok() ? ReadSpaceHeader(**first) : first.status();
+  auto header = first.ok() ? ReadSpaceHeaderPatiently(**first, options) : first.status();
   if (!header.ok()) {
     r.status = Annotate(header.status(), absl::StrFormat("inspect '%s'", target.path));
     return r;

@@ -20,7 +20,8 @@
 namespace tidemark::engine {
 
 // Reads and decodes page 0 of `file`. Errors: DataLoss "not a tablespace: ..." or
-// "truncated: ..." when page 0 cannot be read or makes no sense.
+// "truncated: ..." when page 0 cannot be read or makes no sense; Unavailable when page 0
+// is all zero (not written yet by a server creating the tablespace, or wiped).
 absl::StatusOr<innodb::FspHeader> ReadSpaceHeader(io::RandomAccessFile& file);
 
 // The verdict context of a tablespace whose page 0 decoded to `header`.

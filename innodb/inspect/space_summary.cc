@@ -25,9 +25,12 @@ void SpaceSummary::AddPage(uint32_t page_no, ByteSpan page, PageVerdict verdict)
   if (IsFailure(verdict)) (free ? corrupt_free_pages_ : corrupt_pages_).push_back(page_no);
   const uint16_t type = ReadBe16(page, kFilPageType);
   ++type_counts_[type];
-  if (verdict == PageVerdict::kAllZero || IsFailure(verdict)) return;
+  // Doublewrite copies (kSkipped) belong to other tablespaces: no LSN, index or undo figures.
+  if (verdict == PageVerdict::kAllZero || verdict == PageVerdict::kSkipped || IsFailure(verdict)) {
+    return;
+  }
   AddLsn(page_no, ReadBe64(page, kFilPageLsn));
-  if (verdict == PageVerdict::kOk || verdict == PageVerdict::kSkipped) {
+  if (verdict == PageVerdict::kOk) {
     if (IsIndexPageType(type, ctx_.flags.flavor()) && !ctx_.encrypted) AddIndexPage(page, free);
     if (type == kPageTypeUndoLog) AddUndoPage(page);
   }

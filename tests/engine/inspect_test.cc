@@ -64,13 +64,37 @@ TEST(InspectTest, NotATablespace) {
   MemFileSystem fs;
   Put(fs, "/x.ibd", std::vector<uint8_t>(100, 'a'));
   TablespaceReport r = InspectTablespace(fs, Target("/x.ibd"), Small());
-  EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status.message(), "inspect '/x.ibd': not a tablespace: invalid tablespace flags "
-                                "0x61616161: reserved bits set");
+  EXPECT_EQ(r.status, absl::DataLossError("inspect '/x.ibd': not a tablespace: invalid "
+                                          "tablespace flags 0x61616161: reserved bits set"));
   Put(fs, "/short", std::vector<uint8_t>(10, 0));
   EXPECT_EQ(InspectTablespace(fs, Target("/short"), Small()).status,
             absl::DataLossError("inspect '/short': not a tablespace: 10 bytes is too short for "
                                 "a page 0"));
+}
+
+TEST(InspectTest, AllZeroPage0IsWaitedForThenReported) {
+  MemFileSystem fs;
+  Put(fs, "/new.ibd", std::vector<uint8_t>(4 * 16384, 0));
+  int waits = 0;
+  InspectOptions o = Small();
+  o.before_reread = [&] { ++waits; };
+  TablespaceReport r = InspectTablespace(fs, Target("/new.ibd"), o);
+  EXPECT_EQ(waits, 100);
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(r.status.message().find("page 0 is all zero"), absl::string_view::npos) << r.status;
+}
+
+TEST(InspectTest, ManyStableBadPagesGetOnlyQuickReReads) {
+  MemFileSystem fs;
+  std::vector<uint8_t> img = TablespaceBuilder(0x15, 9, 64).Build();
+  for (uint32_t no = 3; no < 63; ++no) img[no * 16384 + 100] = 1;  // 60 damaged pages
+  Put(fs, "/t.ibd", img);
+  int sleeps = 0;
+  InspectOptions o = Small();
+  o.before_reread = [&] { ++sleeps; };
+  TablespaceReport r = InspectTablespace(fs, Target("/t.ibd"), o);
+  EXPECT_EQ(r.summary->corrupt_pages().size(), 60u);
+  EXPECT_EQ(sleeps, 16 * o.rereads);  // only the first 16 bad pages wait
 }
 
 TEST(InspectTest, TruncatedMidPageKeepsWholePages) {

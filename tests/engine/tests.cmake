@@ -6,4 +6,8 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/inspect_report_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/page_dump_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/mysql8_fixtures_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/sql_session_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/mysql_sql_session_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/server_info_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/scripted_sql_session_test.cc
 )

@@ -10,4 +10,12 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/inspect/space_summary_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/base/crc32c_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/page/checksum_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo/varint_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo/log_file_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo/log_view_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo/record_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo/mtr_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo/log_writer_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo/backup_log_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo/real_log_test.cc
 )

@@ -1,3 +1,5 @@
 # Integration tests: real MariaDB servers in temporary directories.
 list(APPEND TIDEMARK_INTEGRATION_TESTS
+  ${CMAKE_CURRENT_LIST_DIR}/inspect_innochecksum_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/server_info_test.cc
 )

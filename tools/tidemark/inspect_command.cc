@@ -3,6 +3,7 @@
 #include "tools/tidemark/inspect_command.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 
@@ -73,26 +74,39 @@ CLI::App* AddInspectCommand(CLI::App& app, InspectFlags& f) {
   return cmd;
 }
 
+namespace {
+
+// Prints one report (text or a JSON line) and returns the exit code it calls for.
+int Emit(const engine::TablespaceReport& r, bool json) {
+  const std::string out = json ? engine::TablespaceReportJson(r).dump() + "\n"
+                               : engine::TablespaceReportText(r);
+  std::fputs(out.c_str(), stdout);
+  if (!r.status.ok()) {
+    PrintError(r.status);
+    return kExitBadInput;
+  }
+  return r.summary && !r.summary->corrupt_pages().empty() ? kExitCorruptPages : kExitOk;
+}
+
+}  // namespace
+
 int RunInspect(const InspectFlags& f) {
   std::unique_ptr<io::FileSystem> fs = io::NewPosixFileSystem();
   if (f.page) return RunPage(*fs, f);
-  auto targets = engine::FindTablespaces(*fs, f.paths);
-  if (!targets.ok()) {
-    PrintError(targets.status());
-    return kExitBadInput;
-  }
+  // Each path on its own, so that one missing path still reports the others.
+  std::vector<engine::TablespaceTarget> targets;
   int code = kExitOk;
-  for (const engine::TablespaceReport& r :
-       engine::InspectTablespaces(*fs, *targets, OptionsFrom(f))) {
-    const std::string out = f.json ? engine::TablespaceReportJson(r).dump() + "\n"
-                                   : engine::TablespaceReportText(r);
-    std::fputs(out.c_str(), stdout);
-    if (!r.status.ok()) {
-      PrintError(r.status);
-      code = kExitBadInput;
-    } else if (r.summary && !r.summary->corrupt_pages().empty() && code == kExitOk) {
-      code = kExitCorruptPages;
+  for (const std::string& path : f.paths) {
+    auto found = engine::FindTablespaces(*fs, {path});
+    if (found.ok()) {
+      targets.insert(targets.end(), found->begin(), found->end());
+    } else {
+      code = std::max(code, Emit({.target = {.path = path}, .status = found.status()}, f.json));
     }
+  }
+  for (const engine::TablespaceReport& r :
+       engine::InspectTablespaces(*fs, targets, OptionsFrom(f))) {
+    code = std::max(code, Emit(r, f.json));
   }
   return code;
 }
