@@ -23,8 +23,8 @@ TablespaceTarget Target(const std::string& path) {
 
 InspectOptions Small() {
   InspectOptions o;
-  o.chunk_bytes = 64 * 1024;  // several chunks per test file
-  o.direct_io = false;
+  o.read.chunk_bytes = 64 * 1024;  // several chunks per test file
+  o.read.direct_io = false;
   return o;
 }
 
@@ -64,11 +64,11 @@ TEST(InspectTest, NotATablespace) {
   MemFileSystem fs;
   Put(fs, "/x.ibd", std::vector<uint8_t>(100, 'a'));
   TablespaceReport r = InspectTablespace(fs, Target("/x.ibd"), Small());
-  EXPECT_EQ(r.status, absl::DataLossError("inspect '/x.ibd': not a tablespace: invalid "
+  EXPECT_EQ(r.status, absl::DataLossError("read '/x.ibd': not a tablespace: invalid "
                                           "tablespace flags 0x61616161: reserved bits set"));
   Put(fs, "/short", std::vector<uint8_t>(10, 0));
   EXPECT_EQ(InspectTablespace(fs, Target("/short"), Small()).status,
-            absl::DataLossError("inspect '/short': not a tablespace: 10 bytes is too short for "
+            absl::DataLossError("read '/short': not a tablespace: 10 bytes is too short for "
                                 "a page 0"));
 }
 
@@ -77,7 +77,7 @@ TEST(InspectTest, AllZeroPage0IsWaitedForThenReported) {
   Put(fs, "/new.ibd", std::vector<uint8_t>(4 * 16384, 0));
   int waits = 0;
   InspectOptions o = Small();
-  o.before_reread = [&] { ++waits; };
+  o.read.before_reread = [&] { ++waits; };
   TablespaceReport r = InspectTablespace(fs, Target("/new.ibd"), o);
   EXPECT_EQ(waits, 100);
   EXPECT_EQ(r.status.code(), absl::StatusCode::kDataLoss);
@@ -91,10 +91,10 @@ TEST(InspectTest, ManyStableBadPagesGetOnlyQuickReReads) {
   Put(fs, "/t.ibd", img);
   int sleeps = 0;
   InspectOptions o = Small();
-  o.before_reread = [&] { ++sleeps; };
+  o.read.before_reread = [&] { ++sleeps; };
   TablespaceReport r = InspectTablespace(fs, Target("/t.ibd"), o);
   EXPECT_EQ(r.summary->corrupt_pages().size(), 60u);
-  EXPECT_EQ(sleeps, 16 * o.rereads);  // only the first 16 bad pages wait
+  EXPECT_EQ(sleeps, 16 * o.read.rereads);  // only the first 16 bad pages wait
 }
 
 TEST(InspectTest, TruncatedMidPageKeepsWholePages) {
@@ -103,7 +103,7 @@ TEST(InspectTest, TruncatedMidPageKeepsWholePages) {
   img.resize(5 * 16384 + 1000);
   Put(fs, "/t.ibd", img);
   TablespaceReport r = InspectTablespace(fs, Target("/t.ibd"), Small());
-  EXPECT_EQ(r.status, absl::DataLossError("inspect '/t.ibd': truncated: 1000 bytes after page "
+  EXPECT_EQ(r.status, absl::DataLossError("read '/t.ibd': truncated: 1000 bytes after page "
                                           "4, less than a page of 16384 bytes"));
   EXPECT_EQ(r.summary->pages(), 5u);
 }
@@ -133,7 +133,7 @@ TEST(InspectTest, TornPageIsReReadAndNotReported) {
                   std::vector<uint8_t>(old_img.begin() + 9 * 16384, old_img.begin() + 10 * 16384));
   int rereads = 0;
   InspectOptions o = Small();
-  o.before_reread = [&] { ++rereads; };
+  o.read.before_reread = [&] { ++rereads; };
   TablespaceReport r = InspectTablespace(fs, Target("/t.ibd"), o);
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(rereads, 1);
@@ -148,9 +148,9 @@ TEST(InspectTest, StableBadPageIsReReadThenReported) {
   Put(fs, "/t.ibd", img);
   int rereads = 0;
   InspectOptions o = Small();
-  o.before_reread = [&] { ++rereads; };
+  o.read.before_reread = [&] { ++rereads; };
   TablespaceReport r = InspectTablespace(fs, Target("/t.ibd"), o);
-  EXPECT_EQ(rereads, o.rereads);
+  EXPECT_EQ(rereads, o.read.rereads);
   EXPECT_EQ(r.summary->corrupt_pages(), std::vector<uint32_t>{3});
 }
 
@@ -161,7 +161,7 @@ TEST(InspectTest, TableDroppedBetweenListingAndOpening) {
   fs.RemoveBeforeOpen("/t.ibd");
   TablespaceReport r = InspectTablespace(fs, Target("/t.ibd"), Small());
   EXPECT_EQ(r.status.code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(r.status.message().find("inspect '/t.ibd'"), absl::string_view::npos) << r.status;
+  EXPECT_NE(r.status.message().find("read '/t.ibd'"), absl::string_view::npos) << r.status;
 }
 
 TEST(InspectTest, ReadErrorNamesTheFile) {

@@ -44,11 +44,11 @@ engine::InspectOptions OptionsFrom(const InspectFlags& f) {
   o.since_lsn = f.since_lsn;
   o.list_changed = f.list;
   o.parallel = static_cast<size_t>(std::max(1, f.parallel));
-  o.direct_io = !f.buffered;
-  o.depth = f.read_depth;
-  o.chunk_bytes = f.chunk_kib * 1024;
+  o.read.direct_io = !f.buffered;
+  o.read.depth = f.read_depth;
+  o.read.chunk_bytes = f.chunk_kib * 1024;
   // A running server may be writing a page while we read it: give it time to finish.
-  o.before_reread = [] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); };
+  o.read.before_reread = [] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); };
   return o;
 }
 

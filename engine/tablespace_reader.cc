@@ -1,0 +1,170 @@
+// TablespaceReader (see header): page 0, then a streaming scan through io::FileScanner, so
+// memory stays at depth x chunk whatever the file size.
+#include "engine/tablespace_reader.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "innodb/base/status.h"
+#include "innodb/page/fil_page.h"
+#include "io/file_scanner.h"
+
+namespace tidemark::engine {
+
+using innodb::PageVerdict;
+
+absl::StatusOr<innodb::FspHeader> ReadSpaceHeader(io::RandomAccessFile& file) {
+  // The flags (bytes 54..57) give the page size; then read exactly page 0.
+  constexpr size_t kFlagsEnd = innodb::kFspHeaderOffset + innodb::kFspSpaceFlags + 4;
+  std::vector<uint8_t> buf(kFlagsEnd);
+  TM_ASSIGN_OR_RETURN(size_t n, file.ReadAt(0, buf));
+  if (n < kFlagsEnd) {
+    return absl::DataLossError(
+        absl::StrFormat("not a tablespace: %d bytes is too short for a page 0", n));
+  }
+  auto flags = innodb::DecodeSpaceFlags(innodb::ReadRawSpaceFlags(buf));
+  if (!flags.ok()) {
+    return absl::DataLossError(absl::StrFormat("not a tablespace: %s", flags.status().message()));
+  }
+  const uint32_t physical = flags->page_size.physical();
+  buf.resize(physical);
+  TM_ASSIGN_OR_RETURN(n, file.ReadAt(0, buf));
+  if (n < physical) {
+    return absl::DataLossError(
+        absl::StrFormat("truncated: %d bytes, less than one page of %d bytes", n, physical));
+  }
+  if (innodb::IsAllZero(buf)) {
+    return absl::UnavailableError(
+        "page 0 is all zero: the server has not written it yet (a tablespace being created), "
+        "or it was wiped");
+  }
+  auto header = innodb::ParseFspHeader(buf);
+  if (!header.ok()) return Annotate(header.status(), "not a tablespace");
+  return header;
+}
+
+innodb::SpaceContext ContextFor(const innodb::FspHeader& header) {
+  innodb::SpaceContext c;
+  c.flags = header.flags;
+  c.space_id = header.space_id;
+  c.encrypted = header.crypt && header.crypt->encrypted();
+  return c;
+}
+
+namespace {
+
+// A running server writes page 0 of a new tablespace a second or two after creating the
+// file; wait for it (through before_reread) before calling the file broken.
+absl::StatusOr<innodb::FspHeader> ReadSpaceHeaderPatiently(io::RandomAccessFile& file,
+                                                           const PageReadOptions& options) {
+  constexpr int kPage0Attempts = 100;
+  auto header = ReadSpaceHeader(file);
+  for (int i = 0; i < kPage0Attempts && absl::IsUnavailable(header.status()) &&
+                  options.before_reread;
+       ++i) {
+    options.before_reread();
+    header = ReadSpaceHeader(file);
+  }
+  if (absl::IsUnavailable(header.status())) {
+    return absl::DataLossError(absl::StrFormat("not a tablespace: %s", header.status().message()));
+  }
+  return header;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TablespaceReader>> TablespaceReader::Open(
+    io::FileSystem& fs, const TablespaceTarget& target, const PageReadOptions& options) {
+  const std::string what = absl::StrFormat("read '%s'", target.path);
+  if (!target.status.ok()) return Annotate(target.status, what);
+  if (target.files.empty()) return absl::InvalidArgumentError(what + ": no files");
+  auto first = fs.OpenForRead(target.files[0], io::ReadOptions{});
+  if (!first.ok()) return Annotate(first.status(), what);
+  auto header = ReadSpaceHeaderPatiently(**first, options);
+  if (!header.ok()) return Annotate(header.status(), what);
+  return std::unique_ptr<TablespaceReader>(new TablespaceReader(fs, target, options, *header));
+}
+
+TablespaceReader::TablespaceReader(io::FileSystem& fs, TablespaceTarget target,
+                                   PageReadOptions options, innodb::FspHeader header)
+    : fs_(fs), target_(std::move(target)), options_(std::move(options)), header_(header),
+      context_(ContextFor(header_)), physical_(header_.flags.page_size.physical()) {}
+
+absl::Status TablespaceReader::ReadPages(const PageConsumer& consumer) {
+  for (const std::string& file : target_.files) {
+    absl::Status s = ReadFile(file, consumer);
+    if (!s.ok()) return Annotate(s, absl::StrFormat("read '%s'", file));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TablespaceReader::ReadFile(const std::string& path, const PageConsumer& consumer) {
+  TM_ASSIGN_OR_RETURN(auto file, fs_.OpenForRead(path, io::ReadOptions{
+      .direct_io = options_.direct_io, .drop_cache = options_.drop_cache}));
+  TM_ASSIGN_OR_RETURN(auto scanner, io::FileScanner::Create(*file, io::ScanOptions{
+      .chunk_size = options_.chunk_bytes, .depth = options_.depth}));
+  while (true) {
+    TM_ASSIGN_OR_RETURN(io::Chunk chunk, scanner->Next());
+    if (chunk.data.empty()) return absl::OkStatus();
+    bytes_ += chunk.data.size();
+    const size_t whole = chunk.data.size() / physical_ * physical_;
+    for (size_t off = 0; off < whole; off += physical_) {
+      ByteSpan page = chunk.data.subspan(off, physical_);
+      const PageVerdict v = Judge(path, chunk.offset + off, page);
+      TM_RETURN_IF_ERROR(consumer(next_page_++, page, v));
+    }
+    if (whole != chunk.data.size()) {
+      return absl::DataLossError(absl::StrFormat(
+          "truncated: %d bytes after page %d, less than a page of %d bytes",
+          chunk.data.size() - whole, next_page_ - 1, physical_));
+    }
+  }
+}
+
+absl::StatusOr<ByteSpan> TablespaceReader::Reread(const std::string& path, uint64_t offset) {
+  if (reread_path_ != path) {
+    TM_ASSIGN_OR_RETURN(reread_file_, fs_.OpenForRead(path, io::ReadOptions{}));
+    reread_path_ = path;
+  }
+  reread_buf_.resize(physical_);
+  TM_ASSIGN_OR_RETURN(size_t n, reread_file_->ReadAt(offset, reread_buf_));
+  if (n < physical_) return absl::DataLossError("page vanished while re-reading");
+  return ByteSpan(reread_buf_);
+}
+
+PageVerdict TablespaceReader::Judge(const std::string& path, uint64_t offset, ByteSpan& page) {
+  const uint32_t no = next_page_;
+  PageVerdict v = innodb::ValidatePage(page, context_, no);
+  if (IsFailure(v) && doublewrite_.Contains(no)) return PageVerdict::kSkipped;
+  const bool patient = IsFailure(v) && patient_pages_left_ > 0;
+  if (patient) --patient_pages_left_;
+  const int rereads = patient ? options_.rereads : std::min(options_.rereads, 1);
+  for (int i = 0; IsFailure(v) && i < rereads; ++i) {
+    if (patient && options_.before_reread) options_.before_reread();
+    auto again = Reread(path, offset);
+    if (!again.ok()) break;
+    page = *again;
+    v = innodb::ValidatePage(page, context_, no);
+  }
+  if (v == PageVerdict::kOk) LearnDoublewrite(no, page);
+  return v;
+}
+
+// TRX_SYS page (5) of the system tablespace: doublewrite header at page_size - 200
+// (trx0sys.h TRX_SYS_DOUBLEWRITE: fseg header 10, magic 4, block1 4, block2 4).
+void TablespaceReader::LearnDoublewrite(uint32_t page_no, ByteSpan page) {
+  constexpr uint32_t kTrxSysPage = 5;
+  constexpr uint32_t kMagic = 536853855;  // TRX_SYS_DOUBLEWRITE_MAGIC_N
+  if (target_.kind != TablespaceKind::kSystem || page_no != kTrxSysPage) return;
+  const size_t hdr = physical_ - 200;
+  if (ReadBe32(page, hdr + 10) != kMagic) return;
+  doublewrite_ = {.extent = innodb::ExtentPages(header_.flags.page_size.logical()),
+                  .block1 = ReadBe32(page, hdr + 14),
+                  .block2 = ReadBe32(page, hdr + 18)};
+}
+
+bool TablespaceReader::Doublewrite::Contains(uint32_t no) const {
+  return extent && ((no >= block1 && no < block1 + extent) || (no >= block2 && no < block2 + extent));
+}
+
+}  // namespace tidemark::engine
