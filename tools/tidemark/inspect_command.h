@@ -17,9 +17,10 @@ struct InspectFlags {
   std::optional<uint64_t> since_lsn;
   bool list = false;
   bool json = false;
-  int parallel = 2;
-  bool buffered = false;
-  size_t read_depth = 8;
+  int parallel = 0;  // 0: one per CPU
+  bool direct = false;
+  bool keep_cache = false;
+  size_t read_depth = 0;  // 0: 4 when buffered (kernel read-ahead helps), 8 when direct
   size_t chunk_kib = 1024;
 };
 
