@@ -16,6 +16,7 @@
   } while (0)
 
 // `lhs` = value of `rexpr` (an absl::StatusOr<T>), or returns its status if not OK.
+// Expands to several statements: never use it as the body of an unbraced if/else/loop.
 #define TM_ASSIGN_OR_RETURN(lhs, rexpr) \
   TM_ASSIGN_OR_RETURN_IMPL_(TM_STATUS_CONCAT_(tm_statusor_, __LINE__), lhs, rexpr)
 

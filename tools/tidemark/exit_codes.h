@@ -8,5 +8,8 @@ inline constexpr int kExitInternal = 1;       // a bug, or an error with no bett
 inline constexpr int kExitUsage = 2;          // bad command line
 inline constexpr int kExitCorruptPages = 3;   // inspect: corrupt pages in use were found
 inline constexpr int kExitBadInput = 4;       // an input could not be read or is not what it should be
+inline constexpr int kExitRedoOverrun = 5;    // backup: the server overwrote redo not yet copied
+inline constexpr int kExitServer = 6;         // backup: connection, privileges, server version
+inline constexpr int kExitTarget = 7;         // backup: the target cannot be written (disk full, ...)
 
 }  // namespace tidemark::tools

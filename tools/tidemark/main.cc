@@ -1,11 +1,34 @@
-// The tidemark binary: tidemark's own subcommands (and, as they arrive, the
-// xtrabackup-style flag set) parsed here and handed to one command runner each.
+// The tidemark binary: tidemark's own subcommands and the xtrabackup-style flag set
+// (`tidemark --backup --target-dir=...`), parsed here and handed to one runner each.
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "engine/version.h"
+#include "tools/tidemark/backup_command.h"
 #include "tools/tidemark/exit_codes.h"
 #include "tools/tidemark/inspect_command.h"
+
+namespace {
+
+// xtrabackup-style verbs become subcommands: `--backup ...` -> `backup ...`.
+std::vector<std::string> Normalize(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (const char* verb : {"backup"}) {
+    const std::string flag = std::string("--") + verb;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i] == flag) {
+        args.erase(args.begin() + i);
+        args.insert(args.begin(), verb);
+        break;
+      }
+    }
+  }
+  return args;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace tidemark::tools;
@@ -14,12 +37,18 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   InspectFlags inspect;
   CLI::App* inspect_cmd = AddInspectCommand(app, inspect);
+  BackupFlags backup;
+  CLI::App* backup_cmd = AddBackupCommand(app, backup);
+  std::vector<std::string> args = Normalize(argc, argv);
+  backup.command_line.assign(argv, argv + argc);
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
+    app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
   if (inspect_cmd->parsed()) return RunInspect(inspect);
+  if (backup_cmd->parsed()) return RunBackupCommand(backup);
   return kExitUsage;
 }

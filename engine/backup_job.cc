@@ -1,0 +1,417 @@
+// The backup job (see header). One object per run; the steps follow the BACKUP STAGE
+// sequence. Files are written through BackupTarget, whose manifest marks completion.
+#include "engine/backup_job.h"
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/backup_metadata.h"
+#include "engine/backup_target.h"
+#include "engine/ddl_tracker.h"
+#include "engine/non_innodb_files.h"
+#include "engine/redo_copier.h"
+#include "engine/tablespace_copier.h"
+#include "engine/tablespace_finder.h"
+#include "engine/version.h"
+#include "innodb/base/status.h"
+#include "innodb/redo/log_file.h"
+
+namespace tidemark::engine {
+
+std::string_view BackupPhaseName(BackupPhase phase) {
+  static constexpr std::string_view kNames[] = {"starting",     "copying innodb", "block ddl",
+                                                "block commit", "finishing",      "done"};
+  return kNames[static_cast<int>(phase)];
+}
+
+namespace {
+
+std::string RandomUuid() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint32_t> d;
+  uint32_t w[4] = {d(rd), d(rd), d(rd), d(rd)};
+  w[1] = (w[1] & 0xffff0fff) | 0x4000;      // version 4
+  w[2] = (w[2] & 0x3fffffff) | 0x80000000;  // variant 1
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%04x%08x", w[0], w[1] >> 16, w[1] & 0xffff,
+                         w[2] >> 16, w[2] & 0xffff, w[3]);
+}
+
+// "10.11.19-MariaDB-0+deb12u1-log" -> "10.11.19": the creator string of the copied log.
+std::string ShortVersion(std::string_view v) { return std::string(v.substr(0, v.find('-'))); }
+
+std::string Basename(std::string_view p) {
+  const size_t slash = p.rfind('/');
+  return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
+}
+
+std::string StripDir(const std::string& path, const std::string& dir) {
+  std::string d = dir;
+  if (!d.empty() && d.back() != '/') d += '/';
+  return path.compare(0, d.size(), d) == 0 ? path.substr(d.size()) : BackupRelativeIbdPath(path);
+}
+
+// Copies a whole non-InnoDB file. A file that vanished (a dropped table) is skipped.
+absl::Status CopyPlainFile(io::FileSystem& fs, BackupTarget& target, const std::string& source,
+                           const std::string& relpath, FileKind kind) {
+  auto in = fs.OpenForRead(source, io::ReadOptions{});
+  if (absl::IsNotFound(in.status())) return absl::OkStatus();
+  if (!in.ok()) return in.status();
+  TM_ASSIGN_OR_RETURN(auto out, target.OpenFile(relpath, kind));
+  std::vector<uint8_t> buf(size_t{1} << 20);
+  for (uint64_t off = 0;;) {
+    TM_ASSIGN_OR_RETURN(size_t n, (*in)->ReadAt(off, buf));
+    if (n == 0) break;
+    TM_RETURN_IF_ERROR(out->Append(ByteSpan(buf.data(), n)));
+    off += n;
+  }
+  return out->Close();
+}
+
+// The newest checkpoint LSN in the server's log head.
+absl::StatusOr<Lsn> ReadServerCheckpoint(io::FileSystem& fs, const std::string& log_path) {
+  TM_ASSIGN_OR_RETURN(auto file, fs.OpenForRead(log_path));
+  std::vector<uint8_t> head(innodb::kLogStartOffset);
+  TM_ASSIGN_OR_RETURN(size_t n, file->ReadAt(0, head));
+  if (n < head.size()) {
+    return absl::DataLossError(absl::StrFormat("redo log '%s' is shorter than its header", log_path));
+  }
+  TM_ASSIGN_OR_RETURN(innodb::LogFileHead h, innodb::ParseLogFileHead(head));
+  return h.checkpoint.checkpoint_lsn;
+}
+
+struct InnodbItem {
+  TablespaceTarget target;
+  std::vector<std::string> backup_paths;  // one per file
+  std::optional<SpaceId> space;           // read from page 0 at listing time
+  uint64_t bytes = 0;
+};
+
+}  // namespace
+
+class BackupJob {
+ public:
+  BackupJob(const BackupJobOptions& o, BackupEnv& env) : o_(o), env_(env) {}
+  absl::StatusOr<BackupResult> Run();
+
+ private:
+  absl::Status Connect();
+  absl::Status StartRedoCopy();
+  absl::Status ListInnodb();
+  absl::Status CopyInnodb();
+  absl::Status CopyItem(const InnodbItem& item);
+  absl::Status AtBlockDdl();
+  absl::Status AtBlockCommit();
+  absl::Status WriteMetadata();
+  absl::Status CopyNonInnodb(CopyStage stage);
+  absl::Status CopyNew(const std::string& server_name, const std::string& relpath);
+  absl::Status WaitForServerLsn();
+  void SetPhase(BackupPhase p);
+  void Note(std::string_view s) const {
+    if (env_.on_note) env_.on_note(s);
+  }
+  void ReportLoop(std::stop_token stop);
+
+  const BackupJobOptions& o_;
+  BackupEnv& env_;
+  std::unique_ptr<SqlSession> sql_, lock_, probe_;
+  ServerInfo info_;
+  std::unique_ptr<BackupTarget> target_;
+  std::unique_ptr<io::HashingWritableFile> redo_out_;
+  std::unique_ptr<RedoCopier> copier_;
+  DdlTracker ddl_;
+  std::vector<InnodbItem> items_;
+  std::unique_ptr<Throttle> throttle_;
+  std::atomic<uint64_t> bytes_done_{0};
+  uint64_t bytes_total_ = 0;
+  std::atomic<int> phase_{0};
+  absl::Mutex mu_;
+  std::vector<SpaceId> vanished_ ABSL_GUARDED_BY(mu_);  // listed, gone before copied
+  std::optional<NonInnodbListing> non_innodb_;
+  BackupResult result_;
+  absl::Time start_time_, commit_blocked_;
+  std::string uuid_ = RandomUuid();
+};
+
+absl::StatusOr<BackupResult> BackupJob::Run() {
+  start_time_ = env_.clock.Now();
+  TM_RETURN_IF_ERROR(Connect());
+  TM_ASSIGN_OR_RETURN(target_, BackupTarget::Create(env_.fs, o_.target_dir,
+                                                    {.sync_files = o_.sync_files}));
+  throttle_ = std::make_unique<Throttle>(env_.clock, o_.throttle_bytes_per_second);
+  std::jthread reporter;
+  absl::Status s = [&]() -> absl::Status {
+    TM_RETURN_IF_ERROR(StartRedoCopy());
+    TM_RETURN_IF_ERROR(ListInnodb());
+    reporter = std::jthread([this](std::stop_token st) { ReportLoop(st); });
+    TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kStart));
+    SetPhase(BackupPhase::kCopyingInnodb);
+    TM_RETURN_IF_ERROR(CopyInnodb());
+    TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kFlush));
+    TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kBlockDdl));
+    SetPhase(BackupPhase::kBlockDdl);
+    TM_RETURN_IF_ERROR(AtBlockDdl());
+    TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kBlockCommit));
+    commit_blocked_ = env_.clock.Now();
+    SetPhase(BackupPhase::kBlockCommit);
+    TM_RETURN_IF_ERROR(AtBlockCommit());
+    TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kEnd));
+    result_.lock_time = env_.clock.Now() - commit_blocked_;
+    SetPhase(BackupPhase::kFinishing);
+    TM_RETURN_IF_ERROR(WriteMetadata());
+    SetPhase(BackupPhase::kDone);
+    return absl::OkStatus();
+  }();
+  if (!s.ok()) {
+    if (copier_) auto ignored = copier_->Stop();
+    lock_.reset();  // closing the session ends its BACKUP STAGE and releases the server
+    target_->Abandon();
+    redo_out_.reset();
+    return s;
+  }
+  return result_;
+}
+
+absl::Status BackupJob::Connect() {
+  TM_ASSIGN_OR_RETURN(sql_, env_.sql.Connect({}));
+  TM_ASSIGN_OR_RETURN(info_, ReadServerInfo(*sql_));
+  TM_RETURN_IF_ERROR(CheckBackupPrivileges(*sql_, info_, {.checkpoint_now = o_.checkpoint_now}));
+  TM_ASSIGN_OR_RETURN(lock_, env_.sql.Connect({.lock_wait_timeout = kBackupLockWaitTimeout}));
+  TM_ASSIGN_OR_RETURN(probe_, env_.sql.Connect({}));
+  if (o_.checkpoint_now) TM_RETURN_IF_ERROR(SetCheckpointNow(*sql_));
+  return absl::OkStatus();
+}
+
+absl::Status BackupJob::StartRedoCopy() {
+  const std::string log_path = info_.ResolvedLogGroupHomeDir() + "ib_logfile0";
+  TM_ASSIGN_OR_RETURN(redo_out_, target_->OpenFile("ib_logfile0", FileKind::kRedo));
+  RedoCopierOptions ro;
+  ro.backup_version = ShortVersion(info_.version.text);
+  ro.server_lsn = [this] { return CurrentLsn(*probe_); };
+  ro.on_event = [this](const RedoEvent& e) { ddl_.OnRedoEvent(e); };
+  ro.on_lag_warning = [this](const RedoCopyProgress& p) {
+    Note(absl::StrFormat("redo copy lags the server by %.0f%% of the log capacity",
+                         p.lag_fraction * 100));
+  };
+  TM_ASSIGN_OR_RETURN(copier_, RedoCopier::Open(env_.fs, log_path, *redo_out_, env_.clock, ro));
+  result_.start_lsn = copier_->start_lsn();
+  TM_RETURN_IF_ERROR(copier_->CopyAvailable());
+  return copier_->Start();
+}
+
+absl::Status BackupJob::ListInnodb() {
+  std::vector<std::string> dirs = {info_.datadir};
+  for (const std::string& d : {info_.ResolvedDataHomeDir(), info_.ResolvedUndoDirectory()}) {
+    if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+  }
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    auto found = FindTablespaces(env_.fs, {dirs[i]});
+    if (!found.ok() && i > 0 && absl::IsNotFound(found.status())) continue;
+    TM_RETURN_IF_ERROR(found.status());
+    for (TablespaceTarget& t : *found) {
+      if (i > 0 && t.kind == TablespaceKind::kFilePerTable) continue;
+      InnodbItem item{.target = std::move(t)};
+      for (const std::string& f : item.target.files) {
+        const bool per_table = item.target.kind == TablespaceKind::kFilePerTable;
+        item.backup_paths.push_back(per_table ? StripDir(f, info_.datadir) : Basename(f));
+        if (auto st = env_.fs.Stat(f); st.ok()) item.bytes += st->size;
+      }
+      if (auto file = env_.fs.OpenForRead(item.target.files[0]); file.ok()) {
+        if (auto h = ReadSpaceHeader(**file); h.ok()) item.space = h->space_id;
+      }
+      bytes_total_ += item.bytes;
+      items_.push_back(std::move(item));
+    }
+  }
+  result_.tablespaces = items_.size();
+  return absl::OkStatus();
+}
+
+absl::Status BackupJob::CopyInnodb() {
+  std::atomic<size_t> next{0};
+  absl::Mutex err_mu;
+  absl::Status first_error;
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < items_.size();) {
+      absl::Status s = CopyItem(items_[i]);
+      if (s.ok()) continue;
+      absl::MutexLock lock(&err_mu);
+      if (first_error.ok()) first_error = s;
+      next = items_.size();  // stop the other workers
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (size_t i = 1; i < std::max<size_t>(1, o_.parallel); ++i) workers.emplace_back(work);
+    work();
+  }
+  return first_error;
+}
+
+absl::Status BackupJob::CopyItem(const InnodbItem& item) {
+  OutputOpener open = [&](size_t i) -> absl::StatusOr<std::unique_ptr<io::WritableFile>> {
+    TM_ASSIGN_OR_RETURN(auto f, target_->OpenFile(item.backup_paths.at(i),
+                                                  FileKind::kInnodbTablespace));
+    return std::unique_ptr<io::WritableFile>(std::move(f));
+  };
+  auto r = CopyTablespace(env_.fs, item.target, o_.read, open, throttle_.get(), &bytes_done_);
+  const bool per_table = item.target.kind == TablespaceKind::kFilePerTable;
+  if (per_table && absl::IsNotFound(r.status())) {
+    // Dropped or renamed after listing: resolved at BLOCK_DDL from the redo log.
+    if (item.space) {
+      absl::MutexLock lock(&mu_);
+      vanished_.push_back(*item.space);
+    }
+    return absl::OkStatus();
+  }
+  if (per_table && absl::IsDataLoss(r.status()) &&
+      absl::StrContains(r.status().message(), "page 0 is all zero")) {
+    return absl::OkStatus();  // being created: its FILE_CREATE makes it a .new at BLOCK_DDL
+  }
+  TM_RETURN_IF_ERROR(r.status());
+  if (per_table) ddl_.RecordCopied(r->space, item.backup_paths[0]);
+  return absl::OkStatus();
+}
+
+// The server's in-memory LSN, made durable in its log file, then copied.
+absl::Status BackupJob::WaitForServerLsn() {
+  TM_ASSIGN_OR_RETURN(Lsn lsn, CurrentLsn(*sql_));
+  TM_RETURN_IF_ERROR(FlushEngineLogs(*sql_));
+  return copier_->WaitFor(lsn, absl::Minutes(30));
+}
+
+absl::Status BackupJob::CopyNew(const std::string& server_name, const std::string& relpath) {
+  const std::string source =
+      server_name.substr(0, 2) == "./" ? info_.datadir + server_name.substr(2) : server_name;
+  OutputOpener open = [&](size_t) -> absl::StatusOr<std::unique_ptr<io::WritableFile>> {
+    TM_ASSIGN_OR_RETURN(auto f, target_->OpenFile(relpath, FileKind::kInnodbTablespace));
+    return std::unique_ptr<io::WritableFile>(std::move(f));
+  };
+  TablespaceTarget t{.path = source, .files = {source}, .kind = TablespaceKind::kFilePerTable};
+  auto r = CopyTablespace(env_.fs, t, o_.read, open, throttle_.get(), &bytes_done_);
+  if (absl::IsNotFound(r.status())) return absl::OkStatus();
+  return r.status();
+}
+
+absl::Status BackupJob::AtBlockDdl() {
+  TM_RETURN_IF_ERROR(WaitForServerLsn());
+  std::vector<SpaceId> vanished;
+  {
+    absl::MutexLock lock(&mu_);
+    vanished = vanished_;
+  }
+  for (SpaceId space : vanished) {  // renamed before its copy began: copy it as it is now
+    std::optional<std::string> name = ddl_.LiveName(space);
+    if (!name) continue;
+    TM_RETURN_IF_ERROR(CopyNew(*name, BackupRelativeIbdPath(*name)));
+    ddl_.RecordCopied(space, BackupRelativeIbdPath(*name));
+  }
+  TM_ASSIGN_OR_RETURN(DdlFixes fixes, ddl_.Fixes());
+  for (const DdlFixes::Marker& m : fixes.markers) {
+    TM_RETURN_IF_ERROR(target_->WriteSmallFile(m.path, m.contents));
+  }
+  for (const DdlFixes::NewCopy& c : fixes.new_copies) TM_RETURN_IF_ERROR(CopyNew(c.source, c.target));
+  TM_ASSIGN_OR_RETURN(non_innodb_,
+                      ListNonInnodbFiles(env_.fs, info_.datadir, info_.aria_log_dir_path));
+  for (const std::string& db : non_innodb_->empty_databases) {
+    TM_RETURN_IF_ERROR(target_->WriteSmallFile(db + "/db.opt", "", FileKind::kNonInnodb));
+  }
+  return CopyNonInnodb(CopyStage::kBlockDdl);
+}
+
+absl::Status BackupJob::CopyNonInnodb(CopyStage stage) {
+  for (const NonInnodbFile& f : non_innodb_->files) {
+    if (f.stage != stage) continue;
+    TM_RETURN_IF_ERROR(CopyPlainFile(env_.fs, *target_, f.source, f.backup_path,
+                                     FileKind::kNonInnodb));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BackupJob::AtBlockCommit() {
+  if (info_.log_bin) {
+    TM_ASSIGN_OR_RETURN(result_.binlog, ReadBinlogPosition(*sql_));
+  }
+  TM_ASSIGN_OR_RETURN(Lsn lsn, CurrentLsn(*sql_));
+  TM_RETURN_IF_ERROR(FlushEngineLogs(*sql_));
+  // to_lsn: the server's checkpoint now, the base of the next incremental (§5.6).
+  TM_ASSIGN_OR_RETURN(Lsn checkpoint,
+                      ReadServerCheckpoint(env_.fs, info_.ResolvedLogGroupHomeDir() + "ib_logfile0"));
+  result_.to_lsn = std::max(result_.start_lsn, checkpoint);
+  TM_RETURN_IF_ERROR(copier_->WaitFor(std::max(lsn, result_.to_lsn), absl::Minutes(30)));
+  TM_ASSIGN_OR_RETURN(result_.last_lsn, copier_->Stop());
+  result_.redo_bytes = result_.last_lsn.value() - result_.start_lsn.value();
+  result_.max_redo_lag_fraction = copier_->Progress().max_lag_fraction;
+  TM_RETURN_IF_ERROR(redo_out_->Close());
+  TM_RETURN_IF_ERROR(CopyNonInnodb(CopyStage::kBlockCommit));
+  TM_RETURN_IF_ERROR(target_->WriteSmallFile(
+      "xtrabackup_checkpoints",
+      FormatXtrabackupCheckpoints({.backup_type = BackupType::kFullBackuped,
+                                   .to_lsn = result_.to_lsn,
+                                   .last_lsn = result_.last_lsn})));
+  if (result_.binlog) {
+    TM_RETURN_IF_ERROR(target_->WriteSmallFile("xtrabackup_binlog_info",
+                                               FormatXtrabackupBinlogInfo(*result_.binlog)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BackupJob::WriteMetadata() {
+  result_.innodb_bytes = bytes_done_.load();
+  TM_RETURN_IF_ERROR(target_->WriteSmallFile("backup-my.cnf",
+                                             FormatBackupMyCnf(BackupMyCnfFromServer(info_))));
+  const absl::Time end = env_.clock.Now();
+  XtrabackupInfo xi;
+  xi.uuid = uuid_;
+  xi.tool_command = MaskedToolCommand(o_.command_line);
+  xi.tool_version = xi.ibbackup_version = TidemarkToolVersion();
+  xi.server_version = info_.version.text;
+  xi.start_time = absl::ToCivilSecond(start_time_, absl::LocalTimeZone());
+  xi.end_time = absl::ToCivilSecond(end, absl::LocalTimeZone());
+  xi.lock_time = absl::ToInt64Seconds(result_.lock_time);
+  xi.binlog_pos = result_.binlog ? FormatBinlogPosForXtrabackupInfo(*result_.binlog) : "";
+  xi.innodb_to_lsn = result_.to_lsn;
+  TM_RETURN_IF_ERROR(target_->WriteSmallFile("xtrabackup_info", FormatXtrabackupInfo(xi)));
+  Manifest m;
+  m.backup_uuid = uuid_;
+  m.kind = BackupKind::kFull;
+  m.server_version = info_.version.text;
+  m.page_size = info_.innodb_page_size;
+  m.start_checkpoint_lsn = result_.start_lsn;
+  m.to_lsn = result_.to_lsn;
+  m.last_lsn = result_.last_lsn;
+  m.binlog = result_.binlog;
+  m.start_time = start_time_;
+  m.end_time = end;
+  m.options.parallel = static_cast<uint32_t>(o_.parallel);
+  return target_->Complete(std::move(m));
+}
+
+void BackupJob::SetPhase(BackupPhase p) {
+  phase_ = static_cast<int>(p);
+  Note(absl::StrFormat("phase: %s", BackupPhaseName(p)));
+  if (env_.on_progress) env_.on_progress(BackupProgress{.phase = p, .bytes_total = bytes_total_,
+                                                        .bytes_done = bytes_done_.load()});
+}
+
+void BackupJob::ReportLoop(std::stop_token stop) {
+  while (env_.clock.SleepFor(absl::Seconds(1), stop)) {
+    if (!env_.on_progress) continue;
+    const RedoCopyProgress r = copier_->Progress();
+    env_.on_progress({.phase = static_cast<BackupPhase>(phase_.load()),
+                      .bytes_total = bytes_total_,
+                      .bytes_done = bytes_done_.load(),
+                      .redo_bytes = r.bytes_copied,
+                      .redo_lag = r.lag_bytes,
+                      .redo_lag_fraction = r.lag_fraction});
+  }
+}
+
+absl::StatusOr<BackupResult> RunBackup(const BackupJobOptions& options, BackupEnv& env) {
+  return BackupJob(options, env).Run();
+}
+
+}  // namespace tidemark::engine

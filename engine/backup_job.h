@@ -1,0 +1,83 @@
+// The full hot backup of a running MariaDB 10.11 server (INNODB_FORMATS.md §5), in the layout
+// and with the metadata `mariadb-backup --backup` writes, so that `mariadb-backup --prepare`
+// and the tools around it accept it:
+//   connect, read settings, check privileges -> open the server's redo log and copy it from
+//   its latest checkpoint in a background thread -> BACKUP STAGE START -> copy every InnoDB
+//   tablespace in parallel, every page validated -> FLUSH -> BLOCK_DDL: redo caught up,
+//   DDL that ran resolved into .del/.ren/.new, table definitions and non-transactional files
+//   copied -> BLOCK_COMMIT: binlog position, end LSN, redo copied to it, Aria copied ->
+//   END -> metadata files, and the manifest last.
+// A failure leaves the target without a manifest (visibly incomplete) and releases the
+// server's backup locks by closing the lock connection.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/server_info.h"
+#include "engine/sql_session.h"
+#include "engine/tablespace_reader.h"
+#include "innodb/base/types.h"
+#include "io/clock.h"
+#include "io/file_system.h"
+
+namespace tidemark::engine {
+
+struct BackupJobOptions {
+  std::string target_dir;
+  size_t parallel = 1;               // tablespaces copied at once
+  uint64_t throttle_bytes_per_second = 0;  // 0: unlimited
+  PageReadOptions read;              // data-file reads (O_DIRECT by default)
+  bool checkpoint_now = false;       // SET GLOBAL innodb_log_checkpoint_now=ON first
+  std::vector<std::string> command_line;  // for xtrabackup_info's tool_command (masked)
+  bool sync_files = true;            // fdatasync each file before the manifest
+};
+
+enum class BackupPhase { kStarting, kCopyingInnodb, kBlockDdl, kBlockCommit, kFinishing, kDone };
+std::string_view BackupPhaseName(BackupPhase phase);
+
+struct BackupProgress {
+  BackupPhase phase = BackupPhase::kStarting;
+  uint64_t bytes_total = 0;  // InnoDB bytes to copy (sizes at the start)
+  uint64_t bytes_done = 0;
+  uint64_t redo_bytes = 0;   // redo copied so far
+  uint64_t redo_lag = 0;     // server LSN - copied LSN
+  double redo_lag_fraction = 0;
+};
+
+// What a backup needs from outside: files, time, SQL connections, and where progress goes.
+struct BackupEnv {
+  io::FileSystem& fs;
+  io::Clock& clock;
+  SqlSessionFactory& sql;
+  // Called from a reporting thread about once a second, and at each phase change.
+  std::function<void(const BackupProgress&)> on_progress;
+  // Human-readable notes (phase changes, warnings such as a growing redo lag).
+  std::function<void(std::string_view)> on_note;
+};
+
+struct BackupResult {
+  Lsn start_lsn;  // the checkpoint the redo copy started from
+  Lsn to_lsn;
+  Lsn last_lsn;
+  std::optional<BinlogPosition> binlog;
+  uint64_t innodb_bytes = 0;
+  uint64_t redo_bytes = 0;
+  size_t tablespaces = 0;
+  absl::Duration lock_time;  // time commits were blocked
+  double max_redo_lag_fraction = 0;
+};
+
+// Runs a full backup into options.target_dir (which must not exist or be empty).
+// Errors keep their codes: PermissionDenied (missing privileges), FailedPrecondition
+// (unsupported server, target not empty, redo log overrun — see IsRedoOverrun — or DDL that
+// cannot be resolved), DataLoss (a page bad over re-reads, corrupt redo), ResourceExhausted
+// (disk full), Unavailable (server connection lost).
+absl::StatusOr<BackupResult> RunBackup(const BackupJobOptions& options, BackupEnv& env);
+
+}  // namespace tidemark::engine

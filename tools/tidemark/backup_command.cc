@@ -1,0 +1,148 @@
+// `tidemark backup`: flags -> engine::RunBackup -> progress on stderr, a summary, and an exit
+// code per outcome (docs/exit-codes.md). Passwords come from --password-file, MYSQL_PWD or an
+// option file, never from the command line.
+#include "tools/tidemark/backup_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "engine/backup_job.h"
+#include "engine/mysql_sql_session.h"
+#include "engine/redo_copier.h"
+#include "io/clock.h"
+#include "io/posix_file_system.h"
+#include "nlohmann/json.hpp"
+#include "tools/tidemark/exit_codes.h"
+
+namespace tidemark::tools {
+
+namespace {
+
+std::string Human(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) bytes /= 1024, ++u;
+  return absl::StrFormat("%.1f %s", bytes, units[u]);
+}
+
+int ExitCodeFor(const absl::Status& s) {
+  if (engine::IsRedoOverrun(s)) return kExitRedoOverrun;
+  switch (s.code()) {
+    case absl::StatusCode::kDataLoss: return kExitCorruptPages;
+    case absl::StatusCode::kResourceExhausted: return kExitTarget;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kPermissionDenied: return kExitServer;
+    case absl::StatusCode::kFailedPrecondition:
+      return absl::StrContains(s.message(), "target directory") ? kExitUsage : kExitServer;
+    case absl::StatusCode::kInvalidArgument: return kExitUsage;
+    default: return kExitInternal;
+  }
+}
+
+absl::StatusOr<engine::ConnectionOptions> ConnectionFrom(const BackupFlags& f) {
+  engine::ConnectionOptions c;
+  c.socket = f.socket;
+  c.host = f.host;
+  c.port = f.port;
+  c.user = f.user;
+  c.defaults_file = f.defaults_file;
+  if (!f.password_file.empty()) {
+    auto fs = io::NewPosixFileSystem();
+    auto text = io::ReadFileToString(*fs, f.password_file);
+    if (!text.ok()) return text.status();
+    c.password = std::string(absl::StripTrailingAsciiWhitespace(*text));
+  }
+  return c;  // no password: Connector/C reads the option file, then MYSQL_PWD
+}
+
+void PrintProgress(const BackupFlags& f, const engine::BackupProgress& p, absl::Time start) {
+  const double secs = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start));
+  if (f.progress == "json") {
+    nlohmann::ordered_json j{{"event", "progress"}, {"phase", engine::BackupPhaseName(p.phase)},
+                             {"bytes_done", p.bytes_done}, {"bytes_total", p.bytes_total},
+                             {"redo_bytes", p.redo_bytes}, {"redo_lag_bytes", p.redo_lag},
+                             {"elapsed_s", secs}};
+    std::fprintf(stderr, "%s\n", j.dump().c_str());
+    return;
+  }
+  const double rate = p.bytes_done / secs;
+  const double left = p.bytes_total > p.bytes_done ? (p.bytes_total - p.bytes_done) / std::max(rate, 1.0) : 0;
+  std::fprintf(stderr, "\r%-14s %s / %s  %5.1f MB/s  ETA %4.0fs  redo %s, lag %s (%.0f%%)   ",
+               std::string(engine::BackupPhaseName(p.phase)).c_str(), Human(p.bytes_done).c_str(),
+               Human(p.bytes_total).c_str(), rate / 1e6, left, Human(p.redo_bytes).c_str(),
+               Human(p.redo_lag).c_str(), p.redo_lag_fraction * 100);
+}
+
+}  // namespace
+
+CLI::App* AddBackupCommand(CLI::App& app, BackupFlags& f) {
+  CLI::App* cmd = app.add_subcommand("backup", "Take a hot full backup of a running MariaDB server");
+  cmd->add_option("--target-dir", f.target_dir, "new or empty directory for the backup")->required();
+  cmd->add_option("--socket,-S", f.socket, "server socket");
+  cmd->add_option("--host,-H", f.host, "server host");
+  cmd->add_option("--port,-P", f.port, "server port");
+  cmd->add_option("--user,-u", f.user, "user");
+  cmd->add_option("--password-file", f.password_file, "file holding the password");
+  cmd->add_option("--defaults-file", f.defaults_file, "option file ([client] group)");
+  cmd->add_option("--parallel", f.parallel, "tablespaces copied at once (default: CPUs)")
+      ->check(CLI::Range(0, 256));
+  cmd->add_option("--throttle", f.throttle_mb, "cap data-file reads at this many MB/s");
+  cmd->add_option("--progress", f.progress, "auto (a live line on a terminal) or json")
+      ->expected(0, 1)->default_str("auto");
+  cmd->add_flag("--buffered", f.buffered, "read data files through the page cache");
+  cmd->add_flag("--innodb-log-checkpoint-now", f.checkpoint_now,
+                "ask the server for a checkpoint first (less redo to copy; needs SUPER)");
+  return cmd;
+}
+
+int RunBackupCommand(const BackupFlags& f) {
+  auto conn = ConnectionFrom(f);
+  if (!conn.ok()) {
+    std::fprintf(stderr, "tidemark: %s\n", std::string(conn.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto fs = io::NewPosixFileSystem();
+  io::RealClock clock;
+  engine::MysqlSqlSessionFactory sql(*conn);
+  const absl::Time start = absl::Now();
+  const bool live = f.progress == "json" || (f.progress == "auto" && isatty(STDERR_FILENO));
+  engine::BackupEnv env{.fs = *fs, .clock = clock, .sql = sql};
+  if (live) env.on_progress = [&](const engine::BackupProgress& p) { PrintProgress(f, p, start); };
+  env.on_note = [&](std::string_view note) {
+    if (f.progress != "json") std::fprintf(stderr, "%stidemark: %.*s\n", live ? "\n" : "",
+                                           static_cast<int>(note.size()), note.data());
+  };
+  engine::BackupJobOptions o;
+  o.target_dir = f.target_dir;
+  o.parallel = f.parallel > 0 ? f.parallel : std::max(1u, std::thread::hardware_concurrency());
+  o.throttle_bytes_per_second = static_cast<uint64_t>(f.throttle_mb * 1e6);
+  o.read.direct_io = !f.buffered;
+  o.read.drop_cache = f.buffered;
+  o.read.before_reread = [] { std::this_thread::sleep_for(std::chrono::milliseconds(100)); };
+  o.checkpoint_now = f.checkpoint_now;
+  o.command_line = f.command_line;
+  auto r = engine::RunBackup(o, env);
+  if (live && f.progress != "json") std::fputc('\n', stderr);
+  if (!r.ok()) {
+    std::fprintf(stderr, "tidemark: backup failed: %s\n", std::string(r.status().message()).c_str());
+    std::fprintf(stderr, "tidemark: '%s' is incomplete (no tidemark_manifest.json)\n",
+                 f.target_dir.c_str());
+    return ExitCodeFor(r.status());
+  }
+  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  std::fprintf(stderr,
+               "tidemark: backup complete in %.1f s: %zu tablespaces, %s of data (%.0f MB/s), "
+               "%s of redo (LSN %llu to %llu), commits blocked %.2f s, max redo lag %.0f%%\n",
+               secs, r->tablespaces, Human(r->innodb_bytes).c_str(), r->innodb_bytes / secs / 1e6,
+               Human(r->redo_bytes).c_str(), static_cast<unsigned long long>(r->start_lsn.value()),
+               static_cast<unsigned long long>(r->last_lsn.value()),
+               absl::ToDoubleSeconds(r->lock_time), r->max_redo_lag_fraction * 100);
+  return kExitOk;
+}
+
+}  // namespace tidemark::tools

@@ -1,0 +1,28 @@
+// `tidemark backup`: a hot full backup of a running MariaDB server (also reached as
+// `tidemark --backup ...`, the xtrabackup-style spelling).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+
+namespace tidemark::tools {
+
+struct BackupFlags {
+  std::string target_dir;
+  std::string socket, host, user, password_file, defaults_file;
+  int port = 0;
+  int parallel = 0;             // 0: one per CPU
+  double throttle_mb = 0;       // MB/s, 0 = unlimited
+  std::string progress;         // "", "auto" (a live line on a terminal) or "json"
+  bool buffered = false;        // data files through the page cache instead of O_DIRECT
+  bool checkpoint_now = false;
+  std::vector<std::string> command_line;
+};
+
+CLI::App* AddBackupCommand(CLI::App& app, BackupFlags& flags);
+int RunBackupCommand(const BackupFlags& flags);
+
+}  // namespace tidemark::tools
