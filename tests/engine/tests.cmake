@@ -4,6 +4,10 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/tablespace_finder_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/inspect_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/tablespace_reader_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/ddl_tracker_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/non_innodb_files_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tablespace_copier_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/backup_job_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/inspect_report_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/page_dump_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/mysql8_fixtures_test.cc
@@ -12,3 +16,11 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/server_info_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/scripted_sql_session_test.cc
 )
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/backup_metadata_test.cc)
+list(APPEND TIDEMARK_UNIT_TESTS
+  ${CMAKE_CURRENT_LIST_DIR}/redo_log_source_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo_events_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo_copier_test.cc
+)
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/manifest_test.cc)
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/backup_target_test.cc)

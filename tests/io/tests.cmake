@@ -11,3 +11,5 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/mem_file_system_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/fault_injection_file_system_test.cc
 )
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/hashing_file_test.cc)
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/clock_test.cc)
