@@ -83,6 +83,15 @@ absl::StatusOr<Lsn> ReadServerCheckpoint(io::FileSystem& fs, const std::string& 
   return h.checkpoint.checkpoint_lsn;
 }
 
+// A tablespace file in the backup, recorded in the manifest with its space id and page size.
+absl::StatusOr<std::unique_ptr<io::WritableFile>> OpenTablespaceOutput(
+    BackupTarget& target, const std::string& relpath, const innodb::FspHeader& h) {
+  TM_ASSIGN_OR_RETURN(auto f, target.OpenFile(relpath, FileKind::kInnodbTablespace,
+                                              TablespaceFileInfo{.space_id = h.space_id.value(),
+                                                                 .page_size = h.flags.page_size.physical()}));
+  return std::unique_ptr<io::WritableFile>(std::move(f));
+}
+
 struct InnodbItem {
   TablespaceTarget target;
   std::vector<std::string> backup_paths;  // one per file
@@ -252,10 +261,8 @@ absl::Status BackupJob::CopyInnodb() {
 }
 
 absl::Status BackupJob::CopyItem(const InnodbItem& item) {
-  OutputOpener open = [&](size_t i) -> absl::StatusOr<std::unique_ptr<io::WritableFile>> {
-    TM_ASSIGN_OR_RETURN(auto f, target_->OpenFile(item.backup_paths.at(i),
-                                                  FileKind::kInnodbTablespace));
-    return std::unique_ptr<io::WritableFile>(std::move(f));
+  OutputOpener open = [&](size_t i, const innodb::FspHeader& h) {
+    return OpenTablespaceOutput(*target_, item.backup_paths.at(i), h);
   };
   auto r = CopyTablespace(env_.fs, item.target, o_.read, open, throttle_.get(), &bytes_done_);
   const bool per_table = item.target.kind == TablespaceKind::kFilePerTable;
@@ -286,9 +293,8 @@ absl::Status BackupJob::WaitForServerLsn() {
 absl::Status BackupJob::CopyNew(const std::string& server_name, const std::string& relpath) {
   const std::string source =
       server_name.substr(0, 2) == "./" ? info_.datadir + server_name.substr(2) : server_name;
-  OutputOpener open = [&](size_t) -> absl::StatusOr<std::unique_ptr<io::WritableFile>> {
-    TM_ASSIGN_OR_RETURN(auto f, target_->OpenFile(relpath, FileKind::kInnodbTablespace));
-    return std::unique_ptr<io::WritableFile>(std::move(f));
+  OutputOpener open = [&](size_t, const innodb::FspHeader& h) {
+    return OpenTablespaceOutput(*target_, relpath, h);
   };
   TablespaceTarget t{.path = source, .files = {source}, .kind = TablespaceKind::kFilePerTable};
   auto r = CopyTablespace(env_.fs, t, o_.read, open, throttle_.get(), &bytes_done_);

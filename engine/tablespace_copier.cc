@@ -28,9 +28,10 @@ namespace {
 // Buffers pages and appends them to the output of the file they belong to.
 class PageSink {
  public:
-  PageSink(const OutputOpener& open, std::vector<uint64_t> file_pages, Throttle* throttle,
-           std::atomic<uint64_t>* counter)
-      : open_(open), file_pages_(std::move(file_pages)), throttle_(throttle), counter_(counter) {
+  PageSink(const OutputOpener& open, const innodb::FspHeader& header,
+           std::vector<uint64_t> file_pages, Throttle* throttle, std::atomic<uint64_t>* counter)
+      : open_(open), header_(header), file_pages_(std::move(file_pages)), throttle_(throttle),
+        counter_(counter) {
     buffer_.reserve(kBufferBytes);
   }
 
@@ -40,7 +41,7 @@ class PageSink {
       first_page_ += file_pages_[file_++];
     }
     if (!out_) {
-      TM_ASSIGN_OR_RETURN(out_, open_(file_));
+      TM_ASSIGN_OR_RETURN(out_, open_(file_, header_));
     }
     buffer_.insert(buffer_.end(), page.begin(), page.end());
     return buffer_.size() >= kBufferBytes ? Flush() : absl::OkStatus();
@@ -48,11 +49,11 @@ class PageSink {
 
   absl::Status Finish() {
     if (!out_) {  // an empty tablespace file
-      TM_ASSIGN_OR_RETURN(out_, open_(file_));
+      TM_ASSIGN_OR_RETURN(out_, open_(file_, header_));
     }
     TM_RETURN_IF_ERROR(CloseCurrent());
     while (++file_ < file_pages_.size()) {  // trailing files that held no page
-      TM_ASSIGN_OR_RETURN(out_, open_(file_));
+      TM_ASSIGN_OR_RETURN(out_, open_(file_, header_));
       TM_RETURN_IF_ERROR(CloseCurrent());
     }
     return absl::OkStatus();
@@ -82,6 +83,7 @@ class PageSink {
   }
 
   const OutputOpener& open_;
+  const innodb::FspHeader& header_;
   const std::vector<uint64_t> file_pages_;
   Throttle* throttle_;
   std::atomic<uint64_t>* counter_;
@@ -113,7 +115,7 @@ absl::StatusOr<TablespaceCopyResult> CopyTablespace(io::FileSystem& fs, const Ta
   TM_ASSIGN_OR_RETURN(auto reader, TablespaceReader::Open(fs, target, read));
   const uint32_t page_size = reader->context().flags.page_size.physical();
   TM_ASSIGN_OR_RETURN(std::vector<uint64_t> file_pages, PagesPerFile(fs, target, page_size));
-  PageSink sink(open_output, std::move(file_pages), throttle, bytes_counter);
+  PageSink sink(open_output, reader->header(), std::move(file_pages), throttle, bytes_counter);
   TablespaceCopyResult result{.space = reader->header().space_id};
   TM_RETURN_IF_ERROR(reader->ReadPages([&](uint32_t no, ByteSpan page, innodb::PageVerdict v) {
     if (innodb::IsFailure(v)) {

@@ -39,8 +39,10 @@ struct TablespaceCopyResult {
   uint64_t bytes = 0;
 };
 
-// Opens the output for file `index` of the tablespace (0 for single-file tablespaces).
-using OutputOpener = std::function<absl::StatusOr<std::unique_ptr<io::WritableFile>>(size_t index)>;
+// Opens the output for file `index` of the tablespace (0 for single-file tablespaces);
+// `header` is the tablespace's page 0 (space id, page size) as read for this copy.
+using OutputOpener = std::function<absl::StatusOr<std::unique_ptr<io::WritableFile>>(
+    size_t index, const innodb::FspHeader& header)>;
 
 // Copies `target` (opened as a TablespaceReader with `read`) into the outputs `open_output`
 // returns, `bytes_counter` (may be null) advancing as bytes are written. For the multi-file

@@ -26,7 +26,7 @@ PageReadOptions Read() {
 }
 
 OutputOpener Outputs(io::FileSystem& fs, std::vector<std::string> names) {
-  return [&fs, names](size_t i) { return fs.OpenForWrite(names.at(i)); };
+  return [&fs, names](size_t i, const innodb::FspHeader&) { return fs.OpenForWrite(names.at(i)); };
 }
 
 TEST(TablespaceCopierTest, CopiesEveryByte) {

@@ -130,9 +130,14 @@ int RunBackupCommand(const BackupFlags& f) {
   if (live && f.progress != "json") std::fputc('\n', stderr);
   if (!r.ok()) {
     std::fprintf(stderr, "tidemark: backup failed: %s\n", std::string(r.status().message()).c_str());
-    std::fprintf(stderr, "tidemark: '%s' is incomplete (no tidemark_manifest.json)\n",
-                 f.target_dir.c_str());
-    return ExitCodeFor(r.status());
+    const int code = ExitCodeFor(r.status());
+    // Only a directory this run wrote into is an incomplete backup (not a refused target,
+    // nor one never created because the server could not be reached).
+    if (code != kExitUsage && fs->Stat(f.target_dir).ok()) {
+      std::fprintf(stderr, "tidemark: '%s' is incomplete: it has no tidemark_manifest.json\n",
+                   f.target_dir.c_str());
+    }
+    return code;
   }
   const double secs = absl::ToDoubleSeconds(absl::Now() - start);
   std::fprintf(stderr,
