@@ -1,6 +1,7 @@
 // The backup's target directory: creation, hashed files, the file list and the final manifest.
-// See the header for the contract; the durability order is: every file synced on close, every
-// directory with new entries synced, then the manifest written atomically (WriteManifest).
+// See the header for the contract; the durability order is: every file synced (one syncfs of
+// the target's file system), every directory with new entries synced, then the manifest
+// written atomically (WriteManifest).
 #include "engine/backup_target.h"
 
 #include <algorithm>
@@ -150,8 +151,9 @@ absl::StatusOr<std::unique_ptr<io::HashingWritableFile>> BackupTarget::OpenFile(
                   tablespace](const absl::StatusOr<io::ContentHash>& result) {
     OnDone(path, kind, tablespace, result);
   };
+  // Files are made durable together by one SyncFileSystem in Complete, not one by one.
   return std::make_unique<io::HashingWritableFile>(std::move(inner), std::move(on_done),
-                                                   options_.sync_files);
+                                                   /*sync_on_close=*/false);
 }
 
 void BackupTarget::OnDone(const std::string& relpath, FileKind kind,
@@ -226,7 +228,8 @@ absl::Status BackupTarget::Complete(Manifest manifest) {
   }
   manifest.files = Files();
   if (manifest.producer.empty()) manifest.producer = std::string(ProducerString());
-  absl::Status s = SyncCreatedDirs();
+  absl::Status s = options_.sync_files ? fs_.SyncFileSystem(dir_) : absl::OkStatus();
+  if (s.ok()) s = SyncCreatedDirs();
   if (s.ok()) s = WriteManifest(fs_, dir_, manifest);
   if (!s.ok()) {
     absl::MutexLock lock(&mu_);

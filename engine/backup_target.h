@@ -24,8 +24,9 @@
 namespace tidemark::engine {
 
 struct BackupTargetOptions {
-  // Each file is synced (fdatasync) when it is closed, so that every file the manifest lists
-  // is durable before the manifest appears. Off only in tests and benchmarks.
+  // Before the manifest is written, every file of the backup is made durable with one
+  // FileSystem::SyncFileSystem (syncfs) of the target: every file the manifest lists is on
+  // disk before the manifest appears. Off only in tests and benchmarks.
   bool sync_files = true;
 };
 

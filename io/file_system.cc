@@ -9,6 +9,8 @@
 
 namespace tidemark::io {
 
+absl::Status FileSystem::SyncFileSystem(std::string_view) { return absl::OkStatus(); }
+
 absl::Status RandomAccessFile::ReadBatch(std::span<ReadRequest> requests) {
   absl::Status first_error;
   for (ReadRequest& r : requests) {

@@ -121,6 +121,14 @@ class PosixFileSystem final : public FileSystem {
     return absl::OkStatus();
   }
 
+  absl::Status SyncFileSystem(std::string_view path) override {
+    std::string p(path);
+    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return ErrnoStatus(errno, "sync", p);
+    if (::syncfs(fd.get()) != 0) return ErrnoStatus(errno, "sync", p);
+    return absl::OkStatus();
+  }
+
   absl::Status SyncDir(std::string_view path) override {
     std::string p(path);
     UniqueFd fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

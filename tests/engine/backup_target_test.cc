@@ -218,7 +218,7 @@ TEST(BackupTargetTest, FilesAndDirectoriesAreSyncedBeforeTheManifest) {
   FaultInjectionFileSystem fs(mem);
   auto target = *BackupTarget::Create(fs, "b");
   ASSERT_TRUE(WriteFile(*target, "db/t.ibd", "x").ok());
-  EXPECT_EQ(fs.count(FsOp::kSync), 1);  // synced on close
+  EXPECT_EQ(fs.count(FsOp::kSync), 0);  // not one by one: one syncfs in Complete
   fs.FailPath(FsOp::kSyncDir, "b/db", EIO);
   EXPECT_EQ(target->Complete(Manifest{}), absl::DataLossError("sync 'b/db': Input/output error"));
   EXPECT_TRUE(absl::IsNotFound(ReadManifest(mem, "b").status()));
@@ -226,11 +226,22 @@ TEST(BackupTargetTest, FilesAndDirectoriesAreSyncedBeforeTheManifest) {
             absl::FailedPreconditionError("backup target 'b' was abandoned"));
 }
 
-TEST(BackupTargetTest, SyncOnCloseCanBeTurnedOff) {
+TEST(BackupTargetTest, FailedFileSystemSyncLeavesNoManifest) {
+  MemFileSystem mem;
+  FaultInjectionFileSystem fs(mem);
+  auto target = *BackupTarget::Create(fs, "b");
+  ASSERT_TRUE(WriteFile(*target, "t.ibd", "x").ok());
+  fs.FailPath(FsOp::kSyncDir, "b", EIO);  // SyncFileSystem("b") fails
+  EXPECT_EQ(target->Complete(Manifest{}), absl::DataLossError("sync 'b': Input/output error"));
+  EXPECT_TRUE(absl::IsNotFound(ReadManifest(mem, "b").status()));
+}
+
+TEST(BackupTargetTest, SyncCanBeTurnedOff) {
   MemFileSystem mem;
   FaultInjectionFileSystem fs(mem);
   auto target = *BackupTarget::Create(fs, "b", {.sync_files = false});
   ASSERT_TRUE(WriteFile(*target, "a", "x").ok());
+  EXPECT_TRUE(target->Complete(Manifest{}).ok());
   EXPECT_EQ(fs.count(FsOp::kSync), 0);
 }
 

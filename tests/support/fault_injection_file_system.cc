@@ -325,6 +325,11 @@ absl::Status FaultInjectionFileSystem::Rename(std::string_view from, std::string
   return base_.Rename(from, to);
 }
 
+absl::Status FaultInjectionFileSystem::SyncFileSystem(std::string_view path) {
+  TM_RETURN_IF_ERROR(Check(FsOp::kSyncDir, path));
+  return base_.SyncFileSystem(path);
+}
+
 absl::Status FaultInjectionFileSystem::SyncDir(std::string_view path) {
   TM_RETURN_IF_ERROR(Check(FsOp::kSyncDir, path));
   return base_.SyncDir(path);

@@ -87,6 +87,7 @@ class FaultInjectionFileSystem final : public io::FileSystem {
   absl::Status RemoveDir(std::string_view path) override;
   absl::Status Rename(std::string_view from, std::string_view to) override;
   absl::Status SyncDir(std::string_view path) override;
+  absl::Status SyncFileSystem(std::string_view path) override;
 
  private:
   friend class FaultInjectionReadFile;

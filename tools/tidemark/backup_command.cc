@@ -97,6 +97,8 @@ CLI::App* AddBackupCommand(CLI::App& app, BackupFlags& f) {
   cmd->add_flag("--buffered", f.buffered, "read data files through the page cache");
   cmd->add_flag("--innodb-log-checkpoint-now", f.checkpoint_now,
                 "ask the server for a checkpoint first (less redo to copy; needs SUPER)");
+  cmd->add_flag("--no-sync", f.no_sync,
+                "do not fdatasync the backup's files before writing the manifest (unsafe)");
   return cmd;
 }
 
@@ -126,6 +128,7 @@ int RunBackupCommand(const BackupFlags& f) {
   o.read.before_reread = [] { std::this_thread::sleep_for(std::chrono::milliseconds(100)); };
   o.checkpoint_now = f.checkpoint_now;
   o.command_line = f.command_line;
+  o.sync_files = !f.no_sync;
   auto r = engine::RunBackup(o, env);
   if (live && f.progress != "json") std::fputc('\n', stderr);
   if (!r.ok()) {

@@ -19,6 +19,7 @@ struct BackupFlags {
   std::string progress;         // "", "auto" (a live line on a terminal) or "json"
   bool buffered = false;        // data files through the page cache instead of O_DIRECT
   bool checkpoint_now = false;
+  bool no_sync = false;          // skip fdatasync of each file (tests, benchmarks, tmpfs)
   std::vector<std::string> command_line;
 };
 
