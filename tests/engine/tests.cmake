@@ -21,6 +21,8 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/redo_log_source_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/redo_events_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/redo_copier_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo_copier_background_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo_probe_test.cc
 )
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/manifest_test.cc)
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/backup_target_test.cc)
