@@ -14,6 +14,7 @@
 #include "engine/ddl_tracker.h"
 #include "engine/non_innodb_files.h"
 #include "engine/redo_copier.h"
+#include "engine/redo_probe.h"
 #include "engine/tablespace_copier.h"
 #include "engine/tablespace_finder.h"
 #include "engine/version.h"
@@ -92,6 +93,11 @@ absl::StatusOr<std::unique_ptr<io::WritableFile>> OpenTablespaceOutput(
   return std::unique_ptr<io::WritableFile>(std::move(f));
 }
 
+// TablespaceReader's verdict on a file whose page 0 the server has not written yet.
+bool IsPage0NotWritten(const absl::Status& s) {
+  return absl::IsDataLoss(s) && absl::StrContains(s.message(), "page 0 is all zero");
+}
+
 struct InnodbItem {
   TablespaceTarget target;
   std::vector<std::string> backup_paths;  // one per file
@@ -135,6 +141,7 @@ class BackupJob {
   std::vector<InnodbItem> items_;
   std::unique_ptr<Throttle> throttle_;
   std::atomic<uint64_t> bytes_done_{0};
+  std::atomic<bool> cancel_{false};  // the redo copier failed: stop copying data
   uint64_t bytes_total_ = 0;
   std::atomic<int> phase_{0};
   absl::Mutex mu_;
@@ -158,7 +165,9 @@ absl::StatusOr<BackupResult> BackupJob::Run() {
     reporter = std::jthread([this](std::stop_token st) { ReportLoop(st); });
     TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kStart));
     SetPhase(BackupPhase::kCopyingInnodb);
-    TM_RETURN_IF_ERROR(CopyInnodb());
+    absl::Status copied = CopyInnodb();
+    if (cancel_ && !copier_->status().ok()) return copier_->status();  // the real reason
+    TM_RETURN_IF_ERROR(copied);
     TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kFlush));
     TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kBlockDdl));
     SetPhase(BackupPhase::kBlockDdl);
@@ -199,7 +208,10 @@ absl::Status BackupJob::StartRedoCopy() {
   TM_ASSIGN_OR_RETURN(redo_out_, target_->OpenFile("ib_logfile0", FileKind::kRedo));
   RedoCopierOptions ro;
   ro.backup_version = ShortVersion(info_.version.text);
-  ro.server_lsn = [this] { return CurrentLsn(*probe_); };
+  // The flushed LSN bounds what may be copied (a torn tail block can hold stale mtrs that
+  // look valid: MDEV-39468); the current LSN measures the lag and proves an overrun.
+  ro.server_log = [this] { return ReadServerLogPosition(*probe_); };
+  ro.on_failure = [this](const absl::Status&) { cancel_ = true; };
   ro.on_event = [this](const RedoEvent& e) { ddl_.OnRedoEvent(e); };
   ro.on_lag_warning = [this](const RedoCopyProgress& p) {
     Note(absl::StrFormat("redo copy lags the server by %.0f%% of the log capacity",
@@ -264,7 +276,8 @@ absl::Status BackupJob::CopyItem(const InnodbItem& item) {
   OutputOpener open = [&](size_t i, const innodb::FspHeader& h) {
     return OpenTablespaceOutput(*target_, item.backup_paths.at(i), h);
   };
-  auto r = CopyTablespace(env_.fs, item.target, o_.read, open, throttle_.get(), &bytes_done_);
+  auto r = CopyTablespace(env_.fs, item.target, o_.read, open, throttle_.get(), &bytes_done_,
+                          &cancel_);
   const bool per_table = item.target.kind == TablespaceKind::kFilePerTable;
   if (per_table && absl::IsNotFound(r.status())) {
     // Dropped or renamed after listing: resolved at BLOCK_DDL from the redo log.
@@ -274,8 +287,7 @@ absl::Status BackupJob::CopyItem(const InnodbItem& item) {
     }
     return absl::OkStatus();
   }
-  if (per_table && absl::IsDataLoss(r.status()) &&
-      absl::StrContains(r.status().message(), "page 0 is all zero")) {
+  if (per_table && IsPage0NotWritten(r.status())) {
     return absl::OkStatus();  // being created: its FILE_CREATE makes it a .new at BLOCK_DDL
   }
   TM_RETURN_IF_ERROR(r.status());
@@ -297,8 +309,13 @@ absl::Status BackupJob::CopyNew(const std::string& server_name, const std::strin
     return OpenTablespaceOutput(*target_, relpath, h);
   };
   TablespaceTarget t{.path = source, .files = {source}, .kind = TablespaceKind::kFilePerTable};
-  auto r = CopyTablespace(env_.fs, t, o_.read, open, throttle_.get(), &bytes_done_);
+  auto r = CopyTablespace(env_.fs, t, o_.read, open, throttle_.get(), &bytes_done_, &cancel_);
   if (absl::IsNotFound(r.status())) return absl::OkStatus();
+  if (IsPage0NotWritten(r.status())) {
+    // Created during the backup and page 0 not flushed yet: copy the file as it is; prepare
+    // rebuilds page 0 from the FILE_CREATE/INIT_PAGE records in the copied redo log.
+    return CopyPlainFile(env_.fs, *target_, source, relpath, FileKind::kInnodbTablespace);
+  }
   return r.status();
 }
 

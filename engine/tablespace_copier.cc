@@ -111,7 +111,8 @@ absl::StatusOr<TablespaceCopyResult> CopyTablespace(io::FileSystem& fs, const Ta
                                                     const PageReadOptions& read,
                                                     const OutputOpener& open_output,
                                                     Throttle* throttle,
-                                                    std::atomic<uint64_t>* bytes_counter) {
+                                                    std::atomic<uint64_t>* bytes_counter,
+                                                    const std::atomic<bool>* cancel) {
   TM_ASSIGN_OR_RETURN(auto reader, TablespaceReader::Open(fs, target, read));
   const uint32_t page_size = reader->context().flags.page_size.physical();
   TM_ASSIGN_OR_RETURN(std::vector<uint64_t> file_pages, PagesPerFile(fs, target, page_size));
@@ -123,6 +124,7 @@ absl::StatusOr<TablespaceCopyResult> CopyTablespace(io::FileSystem& fs, const Ta
                                                  innodb::PageVerdictName(v), read.rereads));
     }
     ++result.pages;
+    if (cancel && *cancel) return absl::CancelledError("copy cancelled");
     return sink.Add(no, page);
   }));
   TM_RETURN_IF_ERROR(sink.Finish());

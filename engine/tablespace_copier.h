@@ -47,12 +47,15 @@ using OutputOpener = std::function<absl::StatusOr<std::unique_ptr<io::WritableFi
 // Copies `target` (opened as a TablespaceReader with `read`) into the outputs `open_output`
 // returns, `bytes_counter` (may be null) advancing as bytes are written. For the multi-file
 // system tablespace, file k receives the pages that lie in it (sizes taken when it starts).
+// `cancel` (may be null) is checked before each write: once it is true the copy stops with
+// Cancelled "copy cancelled" (e.g. the redo copy failed and the backup cannot complete).
 // Errors: DataLoss "backup 'PATH' page N: <verdict> (stable over R re-reads)"; those of
 // reading (prefixed "read 'PATH'") and writing (naming the output).
 absl::StatusOr<TablespaceCopyResult> CopyTablespace(io::FileSystem& fs, const TablespaceTarget& target,
                                                     const PageReadOptions& read,
                                                     const OutputOpener& open_output,
                                                     Throttle* throttle,
-                                                    std::atomic<uint64_t>* bytes_counter);
+                                                    std::atomic<uint64_t>* bytes_counter,
+                                                    const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace tidemark::engine

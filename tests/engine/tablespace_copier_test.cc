@@ -67,6 +67,15 @@ TEST(TablespaceCopierTest, SystemTablespaceFilesStaySeparate) {
   EXPECT_EQ(io::ReadFileToString(fs, "/b2")->size(), 6u * 16384);
 }
 
+TEST(TablespaceCopierTest, CancelStopsTheCopy) {
+  MemFileSystem fs;
+  Put(fs, "/src.ibd", TablespaceBuilder(0x15, 9, 10).Build());
+  std::atomic<bool> cancel{true};
+  auto r = CopyTablespace(fs, {.path = "/src.ibd", .files = {"/src.ibd"}}, Read(),
+                          Outputs(fs, {"/dst.ibd"}), nullptr, nullptr, &cancel);
+  EXPECT_EQ(r.status(), absl::CancelledError("read '/src.ibd': copy cancelled"));
+}
+
 TEST(TablespaceCopierTest, ThrottleSpacesTheWrites) {
   testing::FakeClock clock;
   Throttle throttle(clock, 1 << 20);  // 1 MiB/s

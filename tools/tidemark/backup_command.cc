@@ -125,7 +125,7 @@ int RunBackupCommand(const BackupFlags& f) {
   o.throttle_bytes_per_second = static_cast<uint64_t>(f.throttle_mb * 1e6);
   o.read.direct_io = !f.buffered;
   o.read.drop_cache = f.buffered;
-  o.read.before_reread = [] { std::this_thread::sleep_for(std::chrono::milliseconds(100)); };
+  o.read.before_reread = [] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); };
   o.checkpoint_now = f.checkpoint_now;
   o.command_line = f.command_line;
   o.sync_files = !f.no_sync;
