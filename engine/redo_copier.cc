@@ -118,9 +118,11 @@ absl::StatusOr<std::unique_ptr<RedoCopier>> RedoCopier::Open(io::FileSystem& fs,
 
 absl::Status RedoCopier::Round(std::stop_token stop, bool& busy) {
   // The probe, taken before anything is read: its flushed LSN is a fence for this round's
-  // reads. An idle server is asked only every probe_interval.
-  if (pending_ || clock_.Now() - last_probe_ >= options_.probe_interval)
+  // reads. Asked every round while log waits for it, else every probe_interval.
+  const bool waiting = pending_ && options_.server_log;
+  if (waiting || clock_.Now() - last_probe_ >= options_.probe_interval) {
     TM_RETURN_IF_ERROR(Probe());
+  }
   durable_ = std::max({durable_, checkpoint_end_, server_flushed_.value_or(Lsn())});
   fence_ = std::max({fence_, durable_, Lsn(durable_target_.load())});
   const Lsn round_start = copied_;
@@ -225,9 +227,13 @@ absl::Status RedoCopier::ParseAndAppend(MutableByteSpan data, Step& step) {
     step.consumed += r.mtr.size();
     ++mtrs;
   }
-  if (step.consumed == 0) return absl::OkStatus();
-  TM_RETURN_IF_ERROR(target_.Append(data.subspan(0, step.consumed)));
-  copied_ = Lsn(copied_.value() + step.consumed);
+  return Commit(data.subspan(0, step.consumed), mtrs);
+}
+
+absl::Status RedoCopier::Commit(ByteSpan mtrs_bytes, uint64_t mtrs) {
+  if (mtrs_bytes.empty()) return absl::OkStatus();
+  TM_RETURN_IF_ERROR(target_.Append(mtrs_bytes));
+  copied_ = Lsn(copied_.value() + mtrs_bytes.size());
   mtrs_ += mtrs;
   PublishStep();
   if (options_.on_event) {

@@ -49,7 +49,7 @@ struct RedoCopyProgress {
   uint64_t bytes_copied = 0;  // copied_lsn - start_lsn
   uint64_t mtrs_copied = 0;
   uint64_t rounds = 0;                // CopyAvailable rounds completed
-  uint64_t rereads = 0;               // re-reads of a frontier that did not parse
+  uint64_t rereads = 0;               // re-reads of durable log that did not parse
   std::optional<Lsn> server_lsn;      // the probe's last generated LSN (none without a probe)
   std::optional<Lsn> server_flushed;  // its last durable LSN (none without server_log)
   Lsn checkpoint_end_lsn;             // end_lsn of the newest server checkpoint seen
@@ -63,7 +63,9 @@ struct RedoCopyProgress {
   double lag_fraction = 0;      // lag_bytes / capacity
   bool lag_warning = false;     // lag_fraction > RedoCopierOptions::lag_warning_fraction
   double max_lag_fraction = 0;  // the largest lag_fraction seen
-  std::string frontier;         // verdict where the last round stopped, e.g. "end_marker"
+  // Where the last round stopped: "ok" at the durable fence (more log was there), else the
+  // verdict of the first mtr that did not parse, e.g. "end_marker".
+  std::string frontier;
 };
 
 struct RedoCopierOptions {
@@ -117,9 +119,18 @@ inline constexpr uint64_t kRedoOverrunMargin = 4096;
 // exit code: the fix is a larger innodb_log_file_size or less write load, not a retry as is.
 bool IsRedoOverrun(const absl::Status& status);
 
-// Copies the redo log. Use either foreground rounds (CopyAvailable, WaitFor) from one thread,
-// or Start() and then WaitFor/Progress from any thread and Stop() from one. Errors are
-// prefixed "copy redo log '<server log path>'" and keep their codes:
+// Copies the redo log. Only durable log is copied: mtrs that end at or below the server's
+// flushed LSN (server_log, probed before the read), its newest checkpoint's end_lsn, or a
+// target given to WaitFor. The server keeps rewriting the block that holds the end of its
+// log, and a read of it can be torn or stale and hold whole mtrs, checksums and sequence
+// bits intact, that are not the log (MDEV-39468; reproduced by the integration test with
+// many small commits): an ordinary parse would copy them and then stall, or worse.
+// Durable log that does not parse is re-read, then judged corrupt or overwritten. Reads
+// bypass the page cache where possible (RedoLogSource).
+//
+// Use either foreground rounds (CopyAvailable, WaitFor) from one thread, or Start() and
+// then WaitFor/Progress/status from any thread and Stop() from one. Errors are prefixed
+// "copy redo log '<server log path>'" and keep their codes:
 //   - FailedPrecondition "...: redo log overrun: the server overwrote its log at LSN X
 //     before it was copied (copied up to LSN X, server at LSN Y, log capacity Z bytes);
 //     increase innodb_log_file_size or reduce the write load during the backup"
@@ -153,8 +164,8 @@ class RedoCopier {
   Lsn start_lsn() const { return start_lsn_; }  // C0
   uint64_t capacity() const { return source_->capacity(); }
 
-  // One round in the calling thread: copies every complete mtr the server has written
-  // beyond copied_lsn, re-reading a torn tail; OK also when there was nothing new.
+  // One round in the calling thread: copies every durable mtr beyond copied_lsn (see the
+  // class comment); OK also when there was nothing new.
   // FailedPrecondition "redo copier: running in the background" after Start(), "redo
   // copier: stopped" after Stop(); the first error once one happened.
   absl::Status CopyAvailable();
@@ -165,8 +176,8 @@ class RedoCopier {
   absl::Status Start();
 
   // Blocks until copied_lsn >= target. Precondition: the server's log is durable up to
-  // `target` (read it with CurrentLsn, then FLUSH ENGINE LOGS): the copier takes the log
-  // below it as durable. In the background it waits for the thread; otherwise it runs
+  // `target` (read it with CurrentLsn, then FLUSH ENGINE LOGS): the copier takes the mtrs
+  // that end at or below it. In the background it waits for the thread; otherwise it runs
   // rounds itself, poll_interval apart. Errors: the copier's first error;
   // DeadlineExceeded "copy redo log '<path>': copied up to LSN X, not LSN T, within <timeout>"
   // when `timeout` (on the Clock) passes first; Cancelled when Stop() ends the background
@@ -197,6 +208,8 @@ class RedoCopier {
   absl::Status RoundSteps(std::stop_token stop);
   absl::StatusOr<Step> ReadStep(size_t want);
   absl::Status ParseAndAppend(MutableByteSpan data, Step& step);
+  // Appends the durable mtrs of a step to the target, then reports their events.
+  absl::Status Commit(ByteSpan mtrs_bytes, uint64_t mtrs);
   absl::Status JudgeStuckFrontier(const Step& step, int rereads);
   absl::Status Probe();
   absl::Status CheckOverrun(Lsn copied, std::optional<Lsn> server, Lsn checkpoint_end) const;

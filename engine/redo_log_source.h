@@ -8,7 +8,8 @@
 // Reads bypass the page cache (O_DIRECT) where the file system allows it: the server writes
 // its log with O_DIRECT ("File system buffers for log disabled"), and a buffered read racing
 // those writes can keep a stale image of the block being rewritten in the page cache
-// (observed on ext4; MDEV-39468). Direct reads see what the device holds.
+// (observed on ext4; MDEV-39468). Direct reads see what the device holds (for a server
+// that writes its log buffered, the kernel first writes back the range being read).
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,277 @@
+// Restore checks for backup integration tests (see header). Child processes are started with
+// posix_spawn, never a shell, and only signalled by the pid posix_spawn returned.
+#include "tests/support/restore_check.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "innodb/base/status.h"
+#include "io/errno_status.h"
+
+extern char** environ;
+
+namespace tidemark::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+std::string Tail(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return "..." + std::string(text.substr(text.size() - max_bytes));
+}
+
+int DecodeWaitStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+// "db.table" -> "`db`.`table`".
+std::string Quoted(std::string_view table) {
+  const size_t dot = table.find('.');
+  return absl::StrFormat("`%s`.`%s`", table.substr(0, dot), table.substr(dot + 1));
+}
+
+absl::StatusOr<pid_t> SpawnToFiles(const std::vector<std::string>& argv, const std::string& out,
+                                   const std::string& err) {
+  const int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int open_errno = errno;
+  auto close_all = [&] {
+    for (int fd : {in_fd, out_fd, err_fd}) {
+      if (fd >= 0) close(fd);
+    }
+  };
+  if (in_fd < 0 || out_fd < 0 || err_fd < 0) {
+    close_all();
+    return io::ErrnoStatus(open_errno, "open output of", argv[0]);
+  }
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close_all();
+  if (rc != 0) return io::ErrnoStatus(rc, "spawn", argv[0]);
+  return pid;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- BackgroundCommand
+
+absl::StatusOr<std::unique_ptr<BackgroundCommand>> BackgroundCommand::Start(
+    const std::vector<std::string>& argv, const std::string& output_prefix) {
+  if (argv.empty()) return absl::InvalidArgumentError("start: empty command line");
+  std::vector<std::string> resolved = argv;
+  if (argv[0].find('/') == std::string::npos) {
+    TM_ASSIGN_OR_RETURN(resolved[0], FindProgram(argv[0]));
+  }
+  TM_ASSIGN_OR_RETURN(pid_t pid,
+                      SpawnToFiles(resolved, output_prefix + ".out", output_prefix + ".err"));
+  return std::unique_ptr<BackgroundCommand>(new BackgroundCommand(pid, output_prefix));
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  if (!exited_) auto ignored = Stop();
+}
+
+bool BackgroundCommand::running() {
+  if (exited_) return false;
+  int st = 0;
+  const pid_t r = waitpid(pid_, &st, WNOHANG);
+  if (r == pid_ || (r < 0 && errno == ECHILD)) {
+    exited_ = true;
+    wait_status_ = r == pid_ ? st : -1;
+  }
+  return !exited_;
+}
+
+void BackgroundCommand::Signal(int signal) const {
+  if (!exited_) kill(pid_, signal);
+}
+
+std::string BackgroundCommand::ErrSoFar() const { return ReadWhole(prefix_ + ".err"); }
+
+bool BackgroundCommand::WaitForErr(std::string_view text, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (ErrSoFar().find(text) != std::string::npos) return true;
+    if (!running()) return ErrSoFar().find(text) != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+CommandResult BackgroundCommand::Collect() const {
+  CommandResult r;
+  r.exit_code = wait_status_ < 0 ? -1 : DecodeWaitStatus(wait_status_);
+  r.out = ReadWhole(prefix_ + ".out");
+  r.err = ReadWhole(prefix_ + ".err");
+  return r;
+}
+
+absl::StatusOr<CommandResult> BackgroundCommand::Wait(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (running()) {
+    if (Clock::now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrFormat("pid %d still running after %d ms; stderr: %s", pid_, timeout.count(),
+                          Tail(ErrSoFar(), 2000)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Collect();
+}
+
+absl::StatusOr<CommandResult> BackgroundCommand::Stop() {
+  if (running()) {
+    kill(pid_, SIGTERM);
+    kill(pid_, SIGCONT);  // a paused child must run to act on SIGTERM
+    if (!Wait(std::chrono::seconds(10)).ok()) {
+      kill(pid_, SIGKILL);
+      TM_RETURN_IF_ERROR(Wait(std::chrono::seconds(30)).status());
+    }
+  }
+  return Collect();
+}
+
+// ---------------------------------------------------------------- prepare and checks
+
+absl::Status PrepareCopy(const std::string& backup_dir, const std::string& copy_dir) {
+  std::error_code ec;
+  fs::copy(backup_dir, copy_dir, fs::copy_options::recursive, ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrFormat("copy '%s' to '%s': %s", backup_dir, copy_dir, ec.message()));
+  }
+  TM_ASSIGN_OR_RETURN(CommandResult r,
+                      RunCommand({"mariadb-backup", "--prepare", "--target-dir=" + copy_dir}));
+  if (r.exit_code != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("mariadb-backup --prepare --target-dir=%s: exit %d:\n%s", copy_dir,
+                        r.exit_code, Tail(r.out + r.err, 4000)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> UserTables(TestServer& server) {
+  TM_ASSIGN_OR_RETURN(
+      std::vector<Row> rows,
+      server.QueryRows("SELECT CONCAT(table_schema, '.', table_name) FROM "
+                       "information_schema.tables WHERE table_type = 'BASE TABLE' AND "
+                       "table_schema NOT IN ('mysql', 'sys', 'information_schema', "
+                       "'performance_schema') ORDER BY 1"));
+  std::vector<std::string> tables;
+  for (const Row& r : rows) tables.push_back(r.at(0));
+  return tables;
+}
+
+absl::StatusOr<std::vector<std::string>> CheckTablesExtended(
+    TestServer& server, const std::vector<std::string>& tables) {
+  std::vector<std::string> complaints;
+  for (const std::string& t : tables) {
+    TM_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        server.QueryRows(absl::StrFormat("CHECK TABLE %s EXTENDED", Quoted(t))));
+    if (rows.empty()) complaints.push_back(absl::StrFormat("%s: no answer", t));
+    for (const Row& r : rows) {  // Table, Op, Msg_type, Msg_text
+      if (r.size() == 4 && r[2] == "status" && r[3] == "OK") continue;
+      std::string line = t + ":";
+      for (size_t i = 2; i < r.size(); ++i) line += " " + r[i];
+      complaints.push_back(line);
+    }
+  }
+  return complaints;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> TableChecksums(
+    TestServer& server, const std::vector<std::string>& tables) {
+  std::map<std::string, std::string> sums;
+  for (const std::string& t : tables) {
+    TM_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                        server.QueryRows(absl::StrFormat("CHECKSUM TABLE %s", Quoted(t))));
+    if (rows.size() != 1 || rows[0].size() != 2) {
+      return absl::InternalError(absl::StrFormat("CHECKSUM TABLE %s: unexpected answer", t));
+    }
+    sums[t] = rows[0][1];
+  }
+  return sums;
+}
+
+absl::StatusOr<BinlogPoint> ReadBinlogPoint(const std::string& backup_dir) {
+  const std::string path = backup_dir + "/xtrabackup_binlog_info";
+  if (!fs::exists(path)) return absl::NotFoundError(absl::StrFormat("'%s' missing", path));
+  std::istringstream in(ReadWhole(path));
+  BinlogPoint p;
+  if (!(in >> p.file >> p.position) || p.file.empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat("'%s' does not parse", path));
+  }
+  return p;
+}
+
+absl::StatusOr<ReplayResult> ReplayBinlogs(TestServer& source, const BinlogPoint& point,
+                                           const TestServer& restored) {
+  TM_ASSIGN_OR_RETURN(std::vector<Row> logs, source.QueryRows("SHOW BINARY LOGS"));
+  ReplayResult result;
+  std::vector<std::string> argv = {"mariadb-binlog",
+                                   absl::StrFormat("--start-position=%d", point.position)};
+  for (const Row& r : logs) {
+    if (r.at(0) < point.file) continue;  // names are "<base>.NNNNNN": order is numeric
+    result.files.push_back(r[0]);
+    argv.push_back(source.datadir() + "/" + r[0]);
+  }
+  if (result.files.empty() || result.files[0] != point.file) {
+    return absl::NotFoundError(
+        absl::StrFormat("binlog '%s' of the backup is not among the source's", point.file));
+  }
+  TM_ASSIGN_OR_RETURN(CommandResult sql, RunCommand(argv));
+  if (sql.exit_code != 0) {
+    return absl::InternalError(absl::StrFormat("mariadb-binlog: %s", sql.Describe()));
+  }
+  result.sql_bytes = sql.out.size();
+  TM_ASSIGN_OR_RETURN(CommandResult applied,
+                      RunCommand({"mariadb", "--no-defaults", "--binary-mode",
+                                  "--socket=" + restored.socket(), "--user=root"},
+                                 {.stdin_data = std::move(sql.out)}));
+  if (applied.exit_code != 0) {
+    return absl::InternalError(absl::StrFormat("replay into mariadb: %s", applied.Describe()));
+  }
+  return result;
+}
+
+std::string LineStartingWith(std::string_view text, std::string_view prefix) {
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(at, end - at);
+    if (line.substr(0, prefix.size()) == prefix) return std::string(line);
+    at = end + 1;
+  }
+  return "";
+}
+
+}  // namespace tidemark::testing

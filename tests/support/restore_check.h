@@ -1,0 +1,101 @@
+// Helpers for tests that back up a running server and judge the backup by what a restore of
+// it says (../shared/docs/TESTING.md "What makes a restore check trustworthy"): a background
+// child process the test can signal by pid (the backup under test), mariadb-backup --prepare
+// on a copy, CHECK TABLE EXTENDED and CHECKSUM TABLE over every user table, and the binlog
+// replay from the position recorded in xtrabackup_binlog_info.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tests/support/test_server.h"
+
+namespace tidemark::testing {
+
+// A subprocess running while the test does other things, with stdout and stderr going to
+// "<output_prefix>.out" and "<output_prefix>.err". Only ever signalled by its own pid. The
+// destructor stops a child still running (SIGTERM, bounded wait, SIGKILL). Not thread-safe.
+class BackgroundCommand {
+ public:
+  // Starts argv without a shell (argv[0] resolved with FindProgram when it has no '/').
+  // Errors: NotFound for a missing program; Internal when the output files or spawn fail.
+  static absl::StatusOr<std::unique_ptr<BackgroundCommand>> Start(
+      const std::vector<std::string>& argv, const std::string& output_prefix);
+  ~BackgroundCommand();
+  BackgroundCommand(const BackgroundCommand&) = delete;
+  BackgroundCommand& operator=(const BackgroundCommand&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();  // false once the child has exited (it is then reaped)
+  // Sends `signal` to the child while it runs (SIGSTOP/SIGCONT to pause it).
+  void Signal(int signal) const;
+  // Everything the child wrote to stderr so far.
+  std::string ErrSoFar() const;
+  // Polls ErrSoFar() until it contains `text`; false when the child exits or `timeout`
+  // passes first.
+  bool WaitForErr(std::string_view text, std::chrono::milliseconds timeout);
+  // Waits for the child to exit and returns its exit code and output. DeadlineExceeded
+  // (child left running) when it outlives `timeout`.
+  absl::StatusOr<CommandResult> Wait(std::chrono::milliseconds timeout);
+  // SIGTERM, a bounded wait, then SIGKILL; returns what Wait would.
+  absl::StatusOr<CommandResult> Stop();
+
+ private:
+  BackgroundCommand(pid_t pid, std::string prefix) : pid_(pid), prefix_(std::move(prefix)) {}
+  CommandResult Collect() const;
+
+  pid_t pid_;
+  std::string prefix_;
+  int wait_status_ = -1;
+  bool exited_ = false;
+};
+
+// Copies the backup directory `backup_dir` to `copy_dir` (which must not exist) and runs
+// `mariadb-backup --prepare --target-dir=copy_dir` on the copy. Errors: Internal for a failed
+// copy; FailedPrecondition naming the exit code and the tail of mariadb-backup's output.
+absl::Status PrepareCopy(const std::string& backup_dir, const std::string& copy_dir);
+
+// "db.table" of every base table outside the system schemas (mysql, sys,
+// information_schema, performance_schema), sorted.
+absl::StatusOr<std::vector<std::string>> UserTables(TestServer& server);
+
+// CHECK TABLE ... EXTENDED on each table; returns one line per complaint ("db.t: error:
+// ..."), empty when every table says OK.
+absl::StatusOr<std::vector<std::string>> CheckTablesExtended(
+    TestServer& server, const std::vector<std::string>& tables);
+
+// CHECKSUM TABLE of each table: "db.table" -> checksum.
+absl::StatusOr<std::map<std::string, std::string>> TableChecksums(
+    TestServer& server, const std::vector<std::string>& tables);
+
+// The consistent point of a backup, from its xtrabackup_binlog_info ("file\tpos\tgtid").
+struct BinlogPoint {
+  std::string file;  // e.g. "binlog.000002"
+  uint64_t position = 0;
+};
+// Errors: NotFound when the file is missing, InvalidArgument when it does not parse.
+absl::StatusOr<BinlogPoint> ReadBinlogPoint(const std::string& backup_dir);
+
+// What a replay did: the files replayed and the bytes of SQL mariadb-binlog produced.
+struct ReplayResult {
+  std::vector<std::string> files;
+  size_t sql_bytes = 0;
+};
+// Point-in-time recovery onto `restored`: every binlog of `source` from point.file onward
+// (SHOW BINARY LOGS) through `mariadb-binlog --start-position=P FILE...`, piped into the
+// mariadb client on `restored`'s socket. Errors name the failing program with its output.
+absl::StatusOr<ReplayResult> ReplayBinlogs(TestServer& source, const BinlogPoint& point,
+                                           const TestServer& restored);
+
+// The line of `stderr_text` that starts with `prefix` (e.g. "tidemark: backup complete"),
+// or "" when there is none.
+std::string LineStartingWith(std::string_view text, std::string_view prefix);
+
+}  // namespace tidemark::testing
