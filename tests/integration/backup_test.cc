@@ -25,6 +25,7 @@
 #include "innodb/base/status.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/restore_check.h"
+#include "tests/support/status_macros.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
 #include "tests/support/test_server.h"
@@ -39,19 +40,6 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-#define TM_CONCAT_INNER_(a, b) a##b
-#define TM_CONCAT_(a, b) TM_CONCAT_INNER_(a, b)
-#define TM_ASSERT_OK(expr)           \
-  do {                               \
-    const absl::Status st_ = (expr); \
-    ASSERT_TRUE(st_.ok()) << st_;    \
-  } while (0)
-#define TM_ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
-  TM_ASSERT_OK_AND_ASSIGN_IMPL_(TM_CONCAT_(statusor_, __LINE__), lhs, rexpr)
-#define TM_ASSERT_OK_AND_ASSIGN_IMPL_(so, lhs, rexpr) \
-  auto so = (rexpr);                                  \
-  ASSERT_TRUE(so.ok()) << so.status();                \
-  lhs = std::move(so).value()
 #define TM_REQUIRE_BACKUP_TOOLS()                                                    \
   TM_REQUIRE_PROGRAMS("mariadbd", "mariadb-install-db", "mariadb", "mariadb-backup", \
                       "mariadb-binlog")
@@ -516,13 +504,19 @@ TEST(BackupTest, DdlDuringTheCopyIsResolvedByPrepare) {
   const double ddl_s = SecondsSince(d0);
   EXPECT_THAT(FilesStartingWith(target + "/ddl", "z_"), IsEmpty())
       << "the DDL took " << ddl_s << " s, longer than the filler's copy: raise its size";
+  // How long DDL stays blocked on the server while the backup resolves what ran.
+  EXPECT_TRUE(backup->WaitForErr("phase: block ddl", std::chrono::seconds(120)));
+  const auto bd0 = Clock::now();
+  EXPECT_TRUE(backup->WaitForErr("phase: block commit", std::chrono::seconds(120)));
+  const double block_ddl_s = SecondsSince(bd0);
   TM_ASSERT_OK_AND_ASSIGN(CommandResult r, backup->Wait(std::chrono::seconds(120)));
   TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> at_backup, UserTables(*source));
   std::this_thread::sleep_for(std::chrono::seconds(1));
   TM_ASSERT_OK(dml->Stop());
   std::printf(
-      "[tidemark] DDL wave %.1f s during the copy\n[tidemark] %s\n[tidemark] backup ddl/: %s\n",
-      ddl_s, LineStartingWith(r.err, "tidemark: backup").c_str(),
+      "[tidemark] DDL wave %.1f s during the copy; BLOCK_DDL held %.1f s\n[tidemark] %s\n"
+      "[tidemark] backup ddl/: %s\n",
+      ddl_s, block_ddl_s, LineStartingWith(r.err, "tidemark: backup").c_str(),
       DescribeFiles(target + "/ddl").c_str());
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   ASSERT_TRUE(HasManifest(target));

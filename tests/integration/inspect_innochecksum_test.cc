@@ -21,6 +21,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_macros.h"
 #include "innodb/base/status.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/temp_dir.h"
@@ -35,14 +36,6 @@ using json = nlohmann::json;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 
-#define TM_CONCAT_INNER_(a, b) a##b
-#define TM_CONCAT_(a, b) TM_CONCAT_INNER_(a, b)
-#define TM_ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
-  TM_ASSERT_OK_AND_ASSIGN_IMPL_(TM_CONCAT_(statusor_, __LINE__), lhs, rexpr)
-#define TM_ASSERT_OK_AND_ASSIGN_IMPL_(so, lhs, rexpr) \
-  auto so = (rexpr);                                  \
-  ASSERT_TRUE(so.ok()) << so.status();                \
-  lhs = std::move(so).value()
 
 // ------------------------------------------------------------------ the datasets
 

@@ -23,6 +23,7 @@
 #include "engine/redo_probe.h"
 #include "engine/server_info.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_macros.h"
 #include "innodb/base/status.h"
 #include "innodb/redo/backup_log.h"
 #include "io/clock.h"
@@ -36,19 +37,6 @@ using engine::RedoCopier;
 using engine::RedoEvent;
 using engine::RedoEventKind;
 
-#define TM_CONCAT_INNER_(a, b) a##b
-#define TM_CONCAT_(a, b) TM_CONCAT_INNER_(a, b)
-#define TM_ASSERT_OK(expr)           \
-  do {                               \
-    const absl::Status st_ = (expr); \
-    ASSERT_TRUE(st_.ok()) << st_;    \
-  } while (0)
-#define TM_ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
-  TM_ASSERT_OK_AND_ASSIGN_IMPL_(TM_CONCAT_(statusor_, __LINE__), lhs, rexpr)
-#define TM_ASSERT_OK_AND_ASSIGN_IMPL_(so, lhs, rexpr) \
-  auto so = (rexpr);                                  \
-  ASSERT_TRUE(so.ok()) << so.status();                \
-  lhs = std::move(so).value()
 
 // Innodb_lsn_current: the cheap way to ask for the server's LSN.
 absl::StatusOr<Lsn> StatusLsn(SqlConnection& c) {

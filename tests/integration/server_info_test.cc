@@ -18,6 +18,7 @@
 #include "engine/mysql_sql_session.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_macros.h"
 #include "tests/support/test_server.h"
 
 namespace tidemark::testing {
@@ -31,14 +32,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-#define TM_CONCAT_INNER_(a, b) a##b
-#define TM_CONCAT_(a, b) TM_CONCAT_INNER_(a, b)
-#define TM_ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
-  TM_ASSERT_OK_AND_ASSIGN_IMPL_(TM_CONCAT_(statusor_, __LINE__), lhs, rexpr)
-#define TM_ASSERT_OK_AND_ASSIGN_IMPL_(so, lhs, rexpr) \
-  auto so = (rexpr);                                  \
-  ASSERT_TRUE(so.ok()) << so.status();                \
-  lhs = std::move(so).value()
 
 constexpr char kBackupPassword[] = "bk-Secret-4711";
 
