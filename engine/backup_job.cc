@@ -309,7 +309,11 @@ absl::Status BackupJob::CopyNew(const std::string& server_name, const std::strin
     return OpenTablespaceOutput(*target_, relpath, h);
   };
   TablespaceTarget t{.path = source, .files = {source}, .kind = TablespaceKind::kFilePerTable};
-  auto r = CopyTablespace(env_.fs, t, o_.read, open, throttle_.get(), &bytes_done_, &cancel_);
+  // DDL is blocked now: do not wait for an unwritten page 0 (its creation is in the copied
+  // redo, so a raw copy is enough), and re-read failing pages without pausing.
+  PageReadOptions read = o_.read;
+  read.before_reread = nullptr;
+  auto r = CopyTablespace(env_.fs, t, read, open, throttle_.get(), &bytes_done_, &cancel_);
   if (absl::IsNotFound(r.status())) return absl::OkStatus();
   if (IsPage0NotWritten(r.status())) {
     // Created during the backup and page 0 not flushed yet: copy the file as it is; prepare
