@@ -63,20 +63,8 @@ absl::StatusOr<pid_t> SpawnToFiles(const std::vector<std::string>& argv, const s
     close_all();
     return io::ErrnoStatus(open_errno, "open output of", argv[0]);
   }
-  std::vector<char*> cargv;
-  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, cargv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  auto pid = SpawnProcess(argv, in_fd, out_fd, err_fd);
   close_all();
-  if (rc != 0) return io::ErrnoStatus(rc, "spawn", argv[0]);
   return pid;
 }
 

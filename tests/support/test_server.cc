@@ -214,6 +214,11 @@ absl::Status WriteFile(const std::string& path, std::string_view content) {
 
 }  // namespace
 
+absl::StatusOr<pid_t> SpawnProcess(const std::vector<std::string>& argv, int in, int out,
+                                   int err) {
+  return Spawn(argv, in, out, err);
+}
+
 // ---------------------------------------------------------------- subprocesses
 
 std::string CommandResult::Describe() const {

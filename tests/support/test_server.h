@@ -168,4 +168,8 @@ class TestServer {
   std::unique_ptr<SqlConnection> conn_;
 };
 
+// posix_spawn of argv[0] (an absolute path) with stdin/stdout/stderr on the given descriptors
+// and every other descriptor closed in the child. Errors: the spawn's errno, naming argv[0].
+absl::StatusOr<pid_t> SpawnProcess(const std::vector<std::string>& argv, int in, int out, int err);
+
 }  // namespace tidemark::testing
