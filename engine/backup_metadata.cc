@@ -90,11 +90,6 @@ absl::StatusOr<bool> YesNoValue(const KeyValue& kv, std::string_view name) {
   return LineError(name, kv.line, absl::StrFormat("%s = '%s' is not Y or N", kv.key, kv.value));
 }
 
-std::string JoinPath(std::string_view dir, std::string_view file) {
-  if (dir.empty()) return std::string(file);
-  return absl::StrFormat("%s%s%s", dir, dir.back() == '/' ? "" : "/", file);
-}
-
 // ------------------------------------------------------------------------- checkpoints
 
 std::optional<BackupType> BackupTypeFromName(std::string_view name) {
@@ -347,7 +342,7 @@ absl::StatusOr<XtrabackupCheckpoints> ParseXtrabackupCheckpoints(std::string_vie
 
 absl::StatusOr<XtrabackupCheckpoints> ReadXtrabackupCheckpoints(io::FileSystem& fs,
                                                                 std::string_view dir) {
-  std::string path = JoinPath(dir, kXtrabackupCheckpointsName);
+  std::string path = io::JoinPath(dir, kXtrabackupCheckpointsName);
   TM_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(fs, path));
   return ParseXtrabackupCheckpoints(text, path);
 }

@@ -15,11 +15,6 @@
 namespace tidemark::engine {
 namespace {
 
-std::string JoinPath(std::string_view dir, std::string_view file) {
-  if (dir.empty()) return std::string(file);
-  return absl::StrFormat("%s%s%s", dir, dir.back() == '/' ? "" : "/", file);
-}
-
 std::string_view Parent(std::string_view path) {
   size_t slash = path.rfind('/');
   if (slash == std::string_view::npos) return ".";
@@ -120,7 +115,7 @@ absl::Status BackupTarget::CheckOpenable() const {
 absl::Status BackupTarget::EnsureParentDirs(std::string_view relpath) {
   size_t slash = relpath.rfind('/');
   if (slash == std::string_view::npos) return absl::OkStatus();
-  std::string parent = JoinPath(dir_, relpath.substr(0, slash));
+  std::string parent = io::JoinPath(dir_, relpath.substr(0, slash));
   {
     absl::MutexLock lock(&mu_);
     if (created_dirs_.contains(parent)) return absl::OkStatus();
@@ -142,7 +137,7 @@ absl::StatusOr<std::unique_ptr<io::HashingWritableFile>> BackupTarget::OpenFile(
   write.mode = 0640;
   write.exclusive = true;
   TM_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> inner,
-                      fs_.OpenForWrite(JoinPath(dir_, relpath), write));
+                      fs_.OpenForWrite(io::JoinPath(dir_, relpath), write));
   {
     absl::MutexLock lock(&mu_);
     ++open_files_;

@@ -33,11 +33,6 @@ ByteSpan Bytes(std::string_view s) {
   return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
-std::string JoinPath(std::string_view dir, std::string_view file) {
-  if (dir.empty()) return std::string(file);
-  return absl::StrFormat("%s%s%s", dir, dir.back() == '/' ? "" : "/", file);
-}
-
 // ------------------------------------------------------------------------------ writing
 
 bool IsValidUtf8(std::string_view s) {
@@ -438,7 +433,7 @@ absl::StatusOr<Manifest> ParseManifest(std::string_view text, std::string_view p
 }
 
 absl::Status WriteManifest(io::FileSystem& fs, std::string_view dir, const Manifest& manifest) {
-  std::string final_path = JoinPath(dir, kManifestName);
+  std::string final_path = io::JoinPath(dir, kManifestName);
   std::string temp_path = final_path + ".tmp";
   io::WriteOptions options;
   options.mode = 0640;
@@ -452,7 +447,7 @@ absl::Status WriteManifest(io::FileSystem& fs, std::string_view dir, const Manif
 }
 
 absl::StatusOr<Manifest> ReadManifest(io::FileSystem& fs, std::string_view dir) {
-  std::string path = JoinPath(dir, kManifestName);
+  std::string path = io::JoinPath(dir, kManifestName);
   absl::StatusOr<std::string> text = io::ReadFileToString(fs, path);
   if (absl::IsNotFound(text.status())) {
     if (absl::IsNotFound(fs.Stat(dir.empty() ? "." : dir).status())) {

@@ -23,17 +23,6 @@ bool HasExt(std::string_view name, const std::array<std::string_view, N>& exts) 
   });
 }
 
-std::string Join(const std::string& dir, const std::string& name) {
-  return dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
-}
-
-bool IsDirectory(io::FileSystem& fs, const std::string& path, const io::FileInfo& e) {
-  if (e.type == io::FileType::kDirectory) return true;
-  if (e.type != io::FileType::kSymlink) return false;
-  auto st = fs.Stat(path);
-  return st.ok() && st->type == io::FileType::kDirectory;
-}
-
 void AddDatabase(io::FileSystem& fs, const std::string& dir, const std::string& db,
                  NonInnodbListing& out) {
   auto entries = fs.ListDir(dir);
@@ -43,9 +32,9 @@ void AddDatabase(io::FileSystem& fs, const std::string& dir, const std::string& 
       if (e.type == io::FileType::kDirectory) continue;
       const std::string rel = db + "/" + e.name;
       if (HasExt(e.name, kMetaExt) || HasExt(e.name, kNonTransactionalExt)) {
-        out.files.push_back({Join(dir, e.name), rel, CopyStage::kBlockDdl});
+        out.files.push_back({io::JoinPath(dir, e.name), rel, CopyStage::kBlockDdl});
       } else if (HasExt(e.name, kAriaExt)) {
-        out.files.push_back({Join(dir, e.name), rel, CopyStage::kBlockCommit});
+        out.files.push_back({io::JoinPath(dir, e.name), rel, CopyStage::kBlockCommit});
       }
     }
   }
@@ -63,8 +52,8 @@ absl::StatusOr<NonInnodbListing> ListNonInnodbFiles(io::FileSystem& fs, const st
   NonInnodbListing out;
   TM_ASSIGN_OR_RETURN(std::vector<io::FileInfo> root, fs.ListDir(datadir));
   for (const io::FileInfo& e : root) {
-    const std::string path = Join(datadir, e.name);
-    if (IsDirectory(fs, path, e)) {
+    const std::string path = io::JoinPath(datadir, e.name);
+    if (io::FollowedType(fs, path, e) == io::FileType::kDirectory) {
       if (e.name[0] != '#' && e.name != "lost+found") AddDatabase(fs, path, e.name, out);
     } else if (e.name.substr(0, 11) == "aws-kms-key") {
       out.files.push_back({path, e.name, CopyStage::kBlockDdl});
@@ -74,7 +63,7 @@ absl::StatusOr<NonInnodbListing> ListNonInnodbFiles(io::FileSystem& fs, const st
   TM_ASSIGN_OR_RETURN(std::vector<io::FileInfo> aria, fs.ListDir(aria_dir));
   for (const io::FileInfo& e : aria) {
     if (e.type == io::FileType::kRegular && IsAriaLog(e.name)) {
-      out.files.push_back({Join(aria_dir, e.name), e.name, CopyStage::kBlockCommit});
+      out.files.push_back({io::JoinPath(aria_dir, e.name), e.name, CopyStage::kBlockCommit});
     }
   }
   return out;

@@ -28,25 +28,6 @@ int IbdataNumber(std::string_view name) {
   return std::stoi(std::string(name.substr(6)));
 }
 
-std::string Join(std::string_view dir, std::string_view name) {
-  if (dir.empty() || dir == ".") return std::string(name);
-  return absl::StrFormat("%s%s%s", dir, EndsWith(dir, "/") ? "" : "/", name);
-}
-
-bool IsRegularLike(io::FileSystem& fs, std::string_view path, const io::FileInfo& e) {
-  if (e.type == io::FileType::kRegular) return true;
-  if (e.type != io::FileType::kSymlink) return false;
-  auto st = fs.Stat(path);
-  return st.ok() && st->type == io::FileType::kRegular;
-}
-
-bool IsDirLike(io::FileSystem& fs, std::string_view path, const io::FileInfo& e) {
-  if (e.type == io::FileType::kDirectory) return true;
-  if (e.type != io::FileType::kSymlink) return false;
-  auto st = fs.Stat(path);
-  return st.ok() && st->type == io::FileType::kDirectory;
-}
-
 // An .isl file holds the path of a DATA DIRECTORY tablespace.
 TablespaceTarget FromIsl(io::FileSystem& fs, const std::string& isl_path) {
   TablespaceTarget t{.path = isl_path, .files = {}, .kind = TablespaceKind::kFilePerTable};
@@ -64,10 +45,10 @@ TablespaceTarget FromIsl(io::FileSystem& fs, const std::string& isl_path) {
 void AddDatabaseDir(io::FileSystem& fs, const std::string& dir,
                     const std::vector<io::FileInfo>& entries, std::vector<TablespaceTarget>& out) {
   for (const io::FileInfo& e : entries) {
-    const std::string p = Join(dir, e.name);
-    if (EndsWith(e.name, ".ibd") && IsRegularLike(fs, p, e)) {
+    const std::string p = io::JoinPath(dir, e.name);
+    if (EndsWith(e.name, ".ibd") && io::FollowedType(fs, p, e) == io::FileType::kRegular) {
       out.push_back({.path = p, .files = {p}, .kind = TablespaceKind::kFilePerTable});
-    } else if (EndsWith(e.name, ".isl") && IsRegularLike(fs, p, e)) {
+    } else if (EndsWith(e.name, ".isl") && io::FollowedType(fs, p, e) == io::FileType::kRegular) {
       out.push_back(FromIsl(fs, p));
     }
   }
@@ -80,13 +61,13 @@ absl::Status AddDirectory(io::FileSystem& fs, const std::string& dir,
   std::vector<std::pair<int, std::string>> ibdata;
   std::vector<TablespaceTarget> undo, root, dbs;
   for (const io::FileInfo& e : entries) {
-    const std::string p = Join(dir, e.name);
-    if (IsDirLike(fs, p, e)) {
+    const std::string p = io::JoinPath(dir, e.name);
+    if (io::FollowedType(fs, p, e) == io::FileType::kDirectory) {
       auto sub = fs.ListDir(p);
       if (sub.ok()) AddDatabaseDir(fs, p, *sub, dbs);
       continue;
     }
-    if (!IsRegularLike(fs, p, e)) continue;
+    if (io::FollowedType(fs, p, e) != io::FileType::kRegular) continue;
     if (int n = IbdataNumber(e.name); n >= 0) {
       ibdata.emplace_back(n, p);
     } else if (KindFromName(e.name) == TablespaceKind::kUndo) {

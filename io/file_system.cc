@@ -11,6 +11,17 @@ namespace tidemark::io {
 
 absl::Status FileSystem::SyncFileSystem(std::string_view) { return absl::OkStatus(); }
 
+std::string JoinPath(std::string_view dir, std::string_view name) {
+  if (dir.empty() || dir == ".") return std::string(name);
+  return absl::StrFormat("%s%s%s", dir, dir.back() == '/' ? "" : "/", name);
+}
+
+FileType FollowedType(FileSystem& fs, std::string_view path, const FileInfo& entry) {
+  if (entry.type != FileType::kSymlink) return entry.type;
+  auto st = fs.Stat(path);
+  return st.ok() ? st->type : FileType::kOther;
+}
+
 absl::Status RandomAccessFile::ReadBatch(std::span<ReadRequest> requests) {
   absl::Status first_error;
   for (ReadRequest& r : requests) {

@@ -143,6 +143,13 @@ class FileSystem {
   virtual absl::Status SyncFileSystem(std::string_view path);
 };
 
+// "dir/name", with exactly one '/' between; `name` alone when dir is "" or ".".
+std::string JoinPath(std::string_view dir, std::string_view name);
+
+// The type of ListDir entry `entry` found at `path`, with a symlink resolved through Stat
+// (kOther when its target is gone).
+FileType FollowedType(FileSystem& fs, std::string_view path, const FileInfo& entry);
+
 // Creates `path` and any missing parents; OK when it already exists as a directory.
 absl::Status CreateDirs(FileSystem& fs, std::string_view path, uint32_t mode = 0750);
 
