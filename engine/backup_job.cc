@@ -129,10 +129,16 @@ class BackupJob {
     if (env_.on_note) env_.on_note(s);
   }
   void ReportLoop(std::stop_token stop);
+  void WatchLockSession();
+  absl::Status LockLostStatus();
 
   const BackupJobOptions& o_;
   BackupEnv& env_;
   std::unique_ptr<SqlSession> sql_, lock_, probe_;
+  // Used only by the report thread: notices within a second that the session holding the
+  // backup stage is gone (killed, timed out), instead of at the next BACKUP STAGE statement.
+  std::unique_ptr<SqlSession> watch_;
+  uint64_t lock_connection_id_ = 0;
   ServerInfo info_;
   std::unique_ptr<BackupTarget> target_;
   std::unique_ptr<io::HashingWritableFile> redo_out_;
@@ -141,11 +147,12 @@ class BackupJob {
   std::vector<InnodbItem> items_;
   std::unique_ptr<Throttle> throttle_;
   std::atomic<uint64_t> bytes_done_{0};
-  std::atomic<bool> cancel_{false};  // the redo copier failed: stop copying data
+  std::atomic<bool> cancel_{false};  // the redo copier failed or the lock is lost: stop
   uint64_t bytes_total_ = 0;
   std::atomic<int> phase_{0};
   absl::Mutex mu_;
   std::vector<SpaceId> vanished_ ABSL_GUARDED_BY(mu_);  // listed, gone before copied
+  absl::Status lock_lost_ ABSL_GUARDED_BY(mu_);
   std::optional<NonInnodbListing> non_innodb_;
   BackupResult result_;
   absl::Time start_time_, commit_blocked_;
@@ -167,6 +174,7 @@ absl::StatusOr<BackupResult> BackupJob::Run() {
     SetPhase(BackupPhase::kCopyingInnodb);
     absl::Status copied = CopyInnodb();
     if (cancel_ && !copier_->status().ok()) return copier_->status();  // the real reason
+    TM_RETURN_IF_ERROR(LockLostStatus());
     TM_RETURN_IF_ERROR(copied);
     TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kFlush));
     TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kBlockDdl));
@@ -199,6 +207,8 @@ absl::Status BackupJob::Connect() {
   TM_RETURN_IF_ERROR(CheckBackupPrivileges(*sql_, info_, {.checkpoint_now = o_.checkpoint_now}));
   TM_ASSIGN_OR_RETURN(lock_, env_.sql.Connect({.lock_wait_timeout = kBackupLockWaitTimeout}));
   TM_ASSIGN_OR_RETURN(probe_, env_.sql.Connect({}));
+  TM_ASSIGN_OR_RETURN(watch_, env_.sql.Connect({}));
+  TM_ASSIGN_OR_RETURN(lock_connection_id_, ConnectionId(*lock_));
   if (o_.checkpoint_now) TM_RETURN_IF_ERROR(SetCheckpointNow(*sql_));
   return absl::OkStatus();
 }
@@ -424,8 +434,38 @@ void BackupJob::SetPhase(BackupPhase p) {
                                                         .bytes_done = bytes_done_.load()});
 }
 
+absl::Status BackupJob::LockLostStatus() {
+  absl::MutexLock l(&mu_);
+  return lock_lost_;
+}
+
+void BackupJob::WatchLockSession() {
+  if (LockLostStatus().ok() == false) return;
+  absl::StatusOr<bool> alive = ConnectionAlive(*watch_, lock_connection_id_);
+  absl::Status lost;
+  if (!alive.ok()) {
+    lost = absl::UnavailableError(absl::StrFormat(
+        "lost the connection used to watch the backup lock: %s", alive.status().message()));
+  } else if (!*alive) {
+    lost = absl::UnavailableError(absl::StrFormat(
+        "the connection holding BACKUP STAGE (id %d) is gone: it was killed or timed out "
+        "on the server; the backup cannot be made consistent",
+        lock_connection_id_));
+  } else {
+    return;
+  }
+  {
+    absl::MutexLock l(&mu_);
+    lock_lost_ = lost;
+  }
+  cancel_ = true;
+}
+
 void BackupJob::ReportLoop(std::stop_token stop) {
   while (env_.clock.SleepFor(absl::Seconds(1), stop)) {
+    if (static_cast<BackupPhase>(phase_.load()) == BackupPhase::kCopyingInnodb) {
+      WatchLockSession();
+    }
     if (!env_.on_progress) continue;
     const RedoCopyProgress r = copier_->Progress();
     env_.on_progress({.phase = static_cast<BackupPhase>(phase_.load()),

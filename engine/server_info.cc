@@ -10,6 +10,7 @@
 #include <charconv>
 #include <map>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "innodb/base/status.h"
 
@@ -450,6 +451,29 @@ absl::Status FlushEngineLogs(SqlSession& session) {
 
 absl::Status SetCheckpointNow(SqlSession& session) {
   return session.Execute("SET GLOBAL innodb_log_checkpoint_now=ON");
+}
+
+// ------------------------------------------------------------------------ the connections
+
+absl::StatusOr<uint64_t> ConnectionId(SqlSession& session) {
+  TM_ASSIGN_OR_RETURN(SqlResult result, session.Query("SELECT CONNECTION_ID()"));
+  uint64_t id = 0;
+  if (result.rows.size() != 1 || result.rows[0].empty() || !result.rows[0][0] ||
+      !absl::SimpleAtoi(*result.rows[0][0], &id)) {
+    return absl::FailedPreconditionError("SELECT CONNECTION_ID() returned no number");
+  }
+  return id;
+}
+
+absl::StatusOr<bool> ConnectionAlive(SqlSession& session, uint64_t id) {
+  TM_ASSIGN_OR_RETURN(
+      SqlResult result,
+      session.Query(absl::StrFormat(
+          "SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = %d", id)));
+  for (const SqlRow& row : result.rows) {
+    if (!row.empty() && row[0] && *row[0] == "Killed") return false;
+  }
+  return !result.rows.empty();
 }
 
 // ----------------------------------------------------------------------------- the binlog

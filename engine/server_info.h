@@ -177,6 +177,14 @@ absl::Status FlushEngineLogs(SqlSession& session);
 // now, so the backup starts with less redo to copy. Optional.
 absl::Status SetCheckpointNow(SqlSession& session);
 
+// ------------------------------------------------------------------------ the connections
+
+// The session's `SELECT CONNECTION_ID()`.
+absl::StatusOr<uint64_t> ConnectionId(SqlSession& session);
+// Whether connection `id` is still alive: it has a row in information_schema.PROCESSLIST
+// (visible with PROCESS, which the backup needs anyway) whose COMMAND is not "Killed".
+absl::StatusOr<bool> ConnectionAlive(SqlSession& session, uint64_t id);
+
 // ----------------------------------------------------------------------------- the binlog
 
 struct BinlogPosition {

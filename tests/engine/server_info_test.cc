@@ -466,6 +466,29 @@ TEST(CurrentLsnTest, ReadsLogSequenceNumber) {
   EXPECT_EQ(lsn->value(), 44910u);
 }
 
+TEST(ConnectionTest, ConnectionId) {
+  ScriptedSqlSession s;
+  s.Expect("SELECT CONNECTION_ID()").ReturnsValue("CONNECTION_ID()", "42");
+  s.Expect("SELECT CONNECTION_ID()").ReturnsValue("CONNECTION_ID()", std::nullopt);
+  absl::StatusOr<uint64_t> id = ConnectionId(s);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, 42u);
+  EXPECT_EQ(ConnectionId(s).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(ConnectionTest, AliveUnlessMissingOrKilled) {
+  ScriptedSqlSession s;
+  const std::string q = "SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = 7";
+  s.Expect(q).Returns({"COMMAND"}, {{"Query"}});
+  s.Expect(q).Returns({"COMMAND"}, {});
+  s.Expect(q).Returns({"COMMAND"}, {{"Killed"}});
+  s.Expect(q).FailsWith(2013, "Lost connection to server during query");
+  EXPECT_TRUE(*ConnectionAlive(s, 7));
+  EXPECT_FALSE(*ConnectionAlive(s, 7));
+  EXPECT_FALSE(*ConnectionAlive(s, 7));
+  EXPECT_EQ(ConnectionAlive(s, 7).status().code(), absl::StatusCode::kUnavailable);
+}
+
 TEST(ParseLogSequenceNumberTest, Robustness) {
   EXPECT_EQ(ParseLogSequenceNumber("Log sequence number 18446744073709551615")->value(),
             18446744073709551615u);

@@ -554,7 +554,7 @@ TEST(BackupTest, KilledLockConnectionFailsTheBackupWithoutManifest) {
       "FLUSH TABLES k.t FOR EXPORT; UNLOCK TABLES"));
   const std::string target = tmp.Join("backup");
   TM_ASSERT_OK_AND_ASSIGN(auto backup,
-                          StartBackup(*source, target, {"--throttle", "4"}, tmp.path()));
+                          StartBackup(*source, target, {"--throttle", "1"}, tmp.path()));
   ASSERT_TRUE(backup->WaitForErr("phase: copying innodb", std::chrono::seconds(60)))
       << backup->ErrSoFar();
   TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> holders, BackupLockHolders(*source));
@@ -567,6 +567,9 @@ TEST(BackupTest, KilledLockConnectionFailsTheBackupWithoutManifest) {
               LineStartingWith(r.err, "tidemark: backup failed").c_str());
   EXPECT_EQ(r.exit_code, 6) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("backup failed"));
+  // Noticed by the watchdog while the data copy (about 15 s at 1 MB/s) was still running,
+  // not at the next BACKUP STAGE statement after it.
+  EXPECT_THAT(r.err, HasSubstr("the connection holding BACKUP STAGE"));
   EXPECT_THAT(r.err, HasSubstr("no tidemark_manifest.json"));
   EXPECT_FALSE(HasManifest(target));
   // The server is not left blocked: no backup lock remains and DDL runs.
