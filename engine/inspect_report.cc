@@ -1,10 +1,12 @@
 // JSON and text rendering of inspect results (formats in docs/inspect-json.md).
 #include "engine/inspect_report.h"
 
+
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include <map>
 #include <vector>
+#include "engine/text_format.h"
 #include "innodb/page/checksum.h"
 #include "innodb/page/fil_page.h"
 #include "innodb/page/index_page.h"
@@ -119,14 +121,6 @@ json TablespaceReportJson(const TablespaceReport& r) {
 namespace tidemark::engine {
 
 namespace {
-
-std::string HumanBytes(uint64_t n) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) v /= 1024, ++u;
-  return u == 0 ? absl::StrFormat("%d B", n) : absl::StrFormat("%.1f %s", v, kUnits[u]);
-}
 
 std::string FlagsText(const innodb::SpaceFlags& f) {
   std::vector<std::string> parts = {std::string(innodb::FlagsLayoutName(f.layout))};

@@ -8,6 +8,8 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/non_innodb_files_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/tablespace_copier_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/backup_job_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/backup_report_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/text_format_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/inspect_report_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/page_dump_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/mysql8_fixtures_test.cc

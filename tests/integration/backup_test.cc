@@ -390,6 +390,47 @@ TEST(BackupTest, RedoOverrunEndsWithExitCode5AndNoManifest) {
 
 // ------------------------------------------------------------------ DDL during the copy
 
+// `--progress=json` output: every line that starts with '{' is one JSON event; progress
+// events come during the copy with bytes_done never going back, notes carry the phases, and
+// a final "done" event sums up.
+void ExpectJsonProgress(const std::string& err) {
+  int progress = 0, notes = 0, done = 0;
+  uint64_t last_done = 0, total = 0;
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    const std::string event = j.value("event", "");
+    if (event == "progress") {
+      ++progress;
+      const uint64_t bytes = j.at("bytes_done").get<uint64_t>();
+      EXPECT_GE(bytes, last_done) << line;
+      last_done = bytes;
+      total = j.at("bytes_total").get<uint64_t>();
+    } else if (event == "note") {
+      ++notes;
+    } else if (event == "done") {
+      ++done;
+      EXPECT_GT(j.at("tablespaces").get<uint64_t>(), 0u) << line;
+      // to_lsn is the server's checkpoint under BLOCK_COMMIT, as mariadb-backup records it:
+      // the start checkpoint again when the server took none during the backup.
+      EXPECT_GE(j.at("to_lsn").get<uint64_t>(), j.at("start_lsn").get<uint64_t>()) << line;
+      EXPECT_GT(j.at("last_lsn").get<uint64_t>(), j.at("start_lsn").get<uint64_t>()) << line;
+    } else {
+      ADD_FAILURE() << "unexpected event: " << line;
+    }
+  }
+  std::printf("[tidemark] --progress=json: %d progress events (last %llu of %llu bytes), %d "
+              "notes, %d done\n",
+              progress, static_cast<unsigned long long>(last_done),
+              static_cast<unsigned long long>(total), notes, done);
+  EXPECT_GE(progress, 2);  // the copy takes several seconds at --throttle 8
+  EXPECT_GT(last_done, 0u);
+  EXPECT_GE(notes, 5);  // the phases
+  EXPECT_EQ(done, 1);
+}
+
 constexpr const char* kDdlCases[] = {"alter", "addcol", "drop", "rename", "trunc"};
 
 absl::Status CreateDdlTables(TestServer& server) {
@@ -492,7 +533,8 @@ TEST(BackupTest, DdlDuringTheCopyIsResolvedByPrepare) {
   const std::string target = tmp.Join("backup");
   TM_ASSERT_OK_AND_ASSIGN(
       auto backup,
-      StartBackup(*source, target, {"--throttle", "8", "--parallel", "1"}, tmp.path()));
+      StartBackup(*source, target, {"--throttle", "8", "--parallel", "1", "--progress=json"},
+                  tmp.path()));
   // The filler's copy has begun once its output exists: every a_* table is copied.
   const auto w0 = Clock::now();
   while (!fs::exists(target + "/ddl/m_filler.ibd") && backup->running() && SecondsSince(w0) < 90) {
@@ -520,6 +562,7 @@ TEST(BackupTest, DdlDuringTheCopyIsResolvedByPrepare) {
       DescribeFiles(target + "/ddl").c_str());
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   ASSERT_TRUE(HasManifest(target));
+  ExpectJsonProgress(r.err);
 
   TM_ASSERT_OK_AND_ASSIGN(auto restored, Restore(target, tmp.Join("restored")));
   ExpectDdlResolved(*restored, at_backup, tmp.Join("restored"));

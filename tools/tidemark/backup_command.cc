@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "engine/backup_job.h"
+#include "engine/backup_report.h"
 #include "engine/mysql_sql_session.h"
 #include "engine/redo_copier.h"
 #include "io/clock.h"
@@ -22,13 +23,6 @@
 namespace tidemark::tools {
 
 namespace {
-
-std::string Human(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 4) bytes /= 1024, ++u;
-  return absl::StrFormat("%.1f %s", bytes, units[u]);
-}
 
 int ExitCodeFor(const absl::Status& s) {
   if (engine::IsRedoOverrun(s)) return kExitRedoOverrun;
@@ -61,21 +55,12 @@ absl::StatusOr<engine::ConnectionOptions> ConnectionFrom(const BackupFlags& f) {
 }
 
 void PrintProgress(const BackupFlags& f, const engine::BackupProgress& p, absl::Time start) {
-  const double secs = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start));
+  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
   if (f.progress == "json") {
-    nlohmann::ordered_json j{{"event", "progress"}, {"phase", engine::BackupPhaseName(p.phase)},
-                             {"bytes_done", p.bytes_done}, {"bytes_total", p.bytes_total},
-                             {"redo_bytes", p.redo_bytes}, {"redo_lag_bytes", p.redo_lag},
-                             {"elapsed_s", secs}};
-    std::fprintf(stderr, "%s\n", j.dump().c_str());
-    return;
+    std::fprintf(stderr, "%s\n", engine::ProgressJson(p, secs).c_str());
+  } else {
+    std::fprintf(stderr, "\r%s   ", engine::ProgressLine(p, secs).c_str());
   }
-  const double rate = p.bytes_done / secs;
-  const double left = p.bytes_total > p.bytes_done ? (p.bytes_total - p.bytes_done) / std::max(rate, 1.0) : 0;
-  std::fprintf(stderr, "\r%-14s %s / %s  %5.1f MB/s  ETA %4.0fs  redo %s, lag %s (%.0f%%)   ",
-               std::string(engine::BackupPhaseName(p.phase)).c_str(), Human(p.bytes_done).c_str(),
-               Human(p.bytes_total).c_str(), rate / 1e6, left, Human(p.redo_bytes).c_str(),
-               Human(p.redo_lag).c_str(), p.redo_lag_fraction * 100);
 }
 
 }  // namespace
@@ -115,9 +100,14 @@ int RunBackupCommand(const BackupFlags& f) {
   const bool live = f.progress == "json" || (f.progress == "auto" && isatty(STDERR_FILENO));
   engine::BackupEnv env{.fs = *fs, .clock = clock, .sql = sql};
   if (live) env.on_progress = [&](const engine::BackupProgress& p) { PrintProgress(f, p, start); };
+  const bool json = f.progress == "json";
   env.on_note = [&](std::string_view note) {
-    if (f.progress != "json") std::fprintf(stderr, "%stidemark: %.*s\n", live ? "\n" : "",
-                                           static_cast<int>(note.size()), note.data());
+    if (json) {
+      std::fprintf(stderr, "%s\n", engine::NoteJson(note).c_str());
+    } else {
+      std::fprintf(stderr, "%stidemark: %.*s\n", live ? "\n" : "", static_cast<int>(note.size()),
+                   note.data());
+    }
   };
   engine::BackupJobOptions o;
   o.target_dir = f.target_dir;
@@ -130,8 +120,9 @@ int RunBackupCommand(const BackupFlags& f) {
   o.command_line = f.command_line;
   o.sync_files = !f.no_sync;
   auto r = engine::RunBackup(o, env);
-  if (live && f.progress != "json") std::fputc('\n', stderr);
+  if (live && !json) std::fputc('\n', stderr);
   if (!r.ok()) {
+    if (json) std::fprintf(stderr, "%s\n", engine::FailedJson(r.status()).c_str());
     std::fprintf(stderr, "tidemark: backup failed: %s\n", std::string(r.status().message()).c_str());
     const int code = ExitCodeFor(r.status());
     // Only a directory this run wrote into is an incomplete backup (not a refused target,
@@ -143,13 +134,8 @@ int RunBackupCommand(const BackupFlags& f) {
     return code;
   }
   const double secs = absl::ToDoubleSeconds(absl::Now() - start);
-  std::fprintf(stderr,
-               "tidemark: backup complete in %.1f s: %zu tablespaces, %s of data (%.0f MB/s), "
-               "%s of redo (LSN %llu to %llu), commits blocked %.2f s, max redo lag %.0f%%\n",
-               secs, r->tablespaces, Human(r->innodb_bytes).c_str(), r->innodb_bytes / secs / 1e6,
-               Human(r->redo_bytes).c_str(), static_cast<unsigned long long>(r->start_lsn.value()),
-               static_cast<unsigned long long>(r->last_lsn.value()),
-               absl::ToDoubleSeconds(r->lock_time), r->max_redo_lag_fraction * 100);
+  if (json) std::fprintf(stderr, "%s\n", engine::DoneJson(*r, secs).c_str());
+  std::fprintf(stderr, "tidemark: %s\n", engine::SummaryLine(*r, secs).c_str());
   return kExitOk;
 }
 

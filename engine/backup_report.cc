@@ -1,0 +1,68 @@
+#include "engine/backup_report.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "engine/text_format.h"
+#include "nlohmann/json.hpp"
+
+namespace tidemark::engine {
+
+std::string ProgressLine(const BackupProgress& p, double elapsed_seconds) {
+  const double secs = std::max(elapsed_seconds, 1e-3);
+  const double rate = p.bytes_done / secs;
+  const double left =
+      p.bytes_total > p.bytes_done ? (p.bytes_total - p.bytes_done) / std::max(rate, 1.0) : 0;
+  return absl::StrFormat("%-14s %s / %s  %5.1f MB/s  ETA %4.0fs  redo %s, lag %s (%.0f%%)",
+                         BackupPhaseName(p.phase), HumanBytes(p.bytes_done),
+                         HumanBytes(p.bytes_total), rate / 1e6, left, HumanBytes(p.redo_bytes),
+                         HumanBytes(p.redo_lag), p.redo_lag_fraction * 100);
+}
+
+std::string ProgressJson(const BackupProgress& p, double elapsed_seconds) {
+  nlohmann::ordered_json j{{"event", "progress"},
+                           {"phase", BackupPhaseName(p.phase)},
+                           {"bytes_done", p.bytes_done},
+                           {"bytes_total", p.bytes_total},
+                           {"redo_bytes", p.redo_bytes},
+                           {"redo_lag_bytes", p.redo_lag},
+                           {"redo_lag_fraction", p.redo_lag_fraction},
+                           {"elapsed_s", elapsed_seconds}};
+  return j.dump();
+}
+
+std::string NoteJson(std::string_view message) {
+  nlohmann::ordered_json j{{"event", "note"}, {"message", message}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string DoneJson(const BackupResult& r, double elapsed_seconds) {
+  nlohmann::ordered_json j{{"event", "done"},
+                           {"elapsed_s", elapsed_seconds},
+                           {"tablespaces", r.tablespaces},
+                           {"innodb_bytes", r.innodb_bytes},
+                           {"redo_bytes", r.redo_bytes},
+                           {"start_lsn", r.start_lsn.value()},
+                           {"to_lsn", r.to_lsn.value()},
+                           {"last_lsn", r.last_lsn.value()},
+                           {"lock_time_s", absl::ToDoubleSeconds(r.lock_time)},
+                           {"max_redo_lag_fraction", r.max_redo_lag_fraction}};
+  return j.dump();
+}
+
+std::string FailedJson(const absl::Status& status) {
+  nlohmann::ordered_json j{{"event", "failed"}, {"message", std::string(status.message())}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string SummaryLine(const BackupResult& r, double elapsed_seconds) {
+  const double secs = std::max(elapsed_seconds, 1e-3);
+  return absl::StrFormat(
+      "backup complete in %.1f s: %d tablespaces, %s of data (%.0f MB/s), %s of redo (LSN %d to "
+      "%d), commits blocked %.2f s, max redo lag %.0f%%",
+      elapsed_seconds, r.tablespaces, HumanBytes(r.innodb_bytes), r.innodb_bytes / secs / 1e6,
+      HumanBytes(r.redo_bytes), r.start_lsn.value(), r.last_lsn.value(),
+      absl::ToDoubleSeconds(r.lock_time), r.max_redo_lag_fraction * 100);
+}
+
+}  // namespace tidemark::engine
