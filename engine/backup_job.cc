@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/backup_metadata.h"
+#include "engine/data_file_path.h"
 #include "engine/backup_target.h"
 #include "engine/ddl_tracker.h"
 #include "engine/non_innodb_files.h"
@@ -233,29 +234,56 @@ absl::Status BackupJob::StartRedoCopy() {
   return copier_->Start();
 }
 
+// The system tablespace's files from innodb_data_file_path, whatever their names.
+absl::StatusOr<TablespaceTarget> SystemTablespace(const ServerInfo& info) {
+  TM_ASSIGN_OR_RETURN(std::vector<DataFileSpec> specs,
+                      ParseDataFilePath(info.innodb_data_file_path));
+  TablespaceTarget sys{.kind = TablespaceKind::kSystem};
+  for (const DataFileSpec& f : specs) {
+    if (f.raw) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "the system tablespace uses a raw partition ('%s'): not supported", f.name));
+    }
+    sys.files.push_back(f.name.starts_with("/") ? f.name
+                                                : io::JoinPath(info.ResolvedDataHomeDir(), f.name));
+  }
+  sys.path = sys.files.front();
+  return sys;
+}
+
 absl::Status BackupJob::ListInnodb() {
   std::vector<std::string> dirs = {info_.datadir};
   for (const std::string& d : {info_.ResolvedDataHomeDir(), info_.ResolvedUndoDirectory()}) {
     if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
   }
+  TM_ASSIGN_OR_RETURN(TablespaceTarget system, SystemTablespace(info_));
+  std::vector<TablespaceTarget> listed = {system};
   for (size_t i = 0; i < dirs.size(); ++i) {
     auto found = FindTablespaces(env_.fs, {dirs[i]});
-    if (!found.ok() && i > 0 && absl::IsNotFound(found.status())) continue;
+    if (!found.ok() && absl::IsNotFound(found.status())) continue;  // the system one is listed
     TM_RETURN_IF_ERROR(found.status());
     for (TablespaceTarget& t : *found) {
+      // ibdataN files found by name are the system tablespace's, or strays it does not use.
+      if (t.kind == TablespaceKind::kSystem) continue;
+      if (std::find(system.files.begin(), system.files.end(), t.path) != system.files.end()) {
+        continue;
+      }
       if (i > 0 && t.kind == TablespaceKind::kFilePerTable) continue;
-      InnodbItem item{.target = std::move(t)};
-      for (const std::string& f : item.target.files) {
-        const bool per_table = item.target.kind == TablespaceKind::kFilePerTable;
-        item.backup_paths.push_back(per_table ? StripDir(f, info_.datadir) : Basename(f));
-        if (auto st = env_.fs.Stat(f); st.ok()) item.bytes += st->size;
-      }
-      if (auto file = env_.fs.OpenForRead(item.target.files[0]); file.ok()) {
-        if (auto h = ReadSpaceHeader(**file); h.ok()) item.space = h->space_id;
-      }
-      bytes_total_ += item.bytes;
-      items_.push_back(std::move(item));
+      listed.push_back(std::move(t));
     }
+  }
+  for (TablespaceTarget& t : listed) {
+    InnodbItem item{.target = std::move(t)};
+    for (const std::string& f : item.target.files) {
+      const bool per_table = item.target.kind == TablespaceKind::kFilePerTable;
+      item.backup_paths.push_back(per_table ? StripDir(f, info_.datadir) : Basename(f));
+      if (auto st = env_.fs.Stat(f); st.ok()) item.bytes += st->size;
+    }
+    if (auto file = env_.fs.OpenForRead(item.target.files[0]); file.ok()) {
+      if (auto h = ReadSpaceHeader(**file); h.ok()) item.space = h->space_id;
+    }
+    bytes_total_ += item.bytes;
+    items_.push_back(std::move(item));
   }
   result_.tablespaces = items_.size();
   return absl::OkStatus();

@@ -10,6 +10,7 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/backup_job_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/backup_report_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/text_format_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/data_file_path_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/inspect_report_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/page_dump_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/mysql8_fixtures_test.cc

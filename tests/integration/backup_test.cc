@@ -572,6 +572,90 @@ TEST(BackupTest, DdlDuringTheCopyIsResolvedByPrepare) {
   std::printf("[tidemark] DDL test total %.1f s\n", SecondsSince(t0));
 }
 
+// ------------------------------------------------------------- custom system tablespace
+
+// A system tablespace of two files with names other than ibdataN, and undo tablespaces: the
+// backup copies the files innodb_data_file_path names, the peer's prepare accepts it, and the
+// restored server has the source's rows.
+TEST(BackupTest, CustomSystemTablespaceFileNamesAndUndoTablespaces) {
+  TM_REQUIRE_BACKUP_TOOLS();
+  TempDir tmp;
+  const std::vector<std::string> layout = {
+      "--innodb-data-file-path=sys_first:12M;sys_second:12M:autoextend",
+      "--innodb-undo-tablespaces=2"};
+  TM_ASSERT_OK_AND_ASSIGN(auto source, TestServer::Start({.bootstrap_args = layout}));
+  TM_ASSERT_OK(source->Query(
+      "CREATE DATABASE lay; CREATE TABLE lay.t (id INT PRIMARY KEY, v VARCHAR(200)) "
+      "ENGINE=InnoDB; INSERT INTO lay.t SELECT seq, MD5(seq) FROM lay.seq_1_to_5000;"
+      "FLUSH TABLES lay.t FOR EXPORT; UNLOCK TABLES"));
+  const std::string target = tmp.Join("backup");
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, RunCommand(BackupArgv(*source, target, {})));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  for (const char* f : {"sys_first", "sys_second", "undo001", "undo002", "lay/t.ibd"}) {
+    EXPECT_TRUE(fs::exists(target + "/" + f)) << f;
+  }
+  EXPECT_FALSE(fs::exists(target + "/ibdata1"));
+  EXPECT_EQ(fs::file_size(target + "/sys_first"), fs::file_size(source->datadir() + "/sys_first"));
+  TM_ASSERT_OK(PrepareCopy(target, tmp.Join("restored")));
+  TestServerOptions o{.bootstrap_args = layout, .existing_datadir = tmp.Join("restored")};
+  TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start(std::move(o)));
+  TM_ASSERT_OK_AND_ASSIGN(std::string rows, restored->QueryValue("SELECT COUNT(*) FROM lay.t"));
+  EXPECT_EQ(rows, "5000");
+  TM_ASSERT_OK_AND_ASSIGN(auto want, TableChecksums(*source, {"lay.t"}));
+  TM_ASSERT_OK_AND_ASSIGN(auto got, TableChecksums(*restored, {"lay.t"}));
+  EXPECT_EQ(want, got);
+}
+
+// ------------------------------------------------------------------ full target disk
+
+// A tmpfs of `megabytes` mounted at `dir` for the test's lifetime (needs root and mount
+// rights; an unprivileged container has neither).
+class SmallFileSystem {
+ public:
+  static absl::StatusOr<std::unique_ptr<SmallFileSystem>> Mount(const std::string& dir,
+                                                                int megabytes) {
+    fs::create_directories(dir);
+    TM_ASSIGN_OR_RETURN(CommandResult r,
+                        RunCommand({"mount", "-t", "tmpfs", "-o",
+                                    absl::StrFormat("size=%dm,mode=0700", megabytes), "tmpfs",
+                                    dir}));
+    if (r.exit_code != 0) return absl::PermissionDeniedError("mount: " + r.err);
+    return std::unique_ptr<SmallFileSystem>(new SmallFileSystem(dir));
+  }
+  ~SmallFileSystem() { auto ignored = RunCommand({"umount", "-l", dir_}); }
+
+ private:
+  explicit SmallFileSystem(std::string dir) : dir_(std::move(dir)) {}
+  std::string dir_;
+};
+
+TEST(BackupTest, FullTargetDiskIsAClearErrorWithoutManifest) {
+  TM_REQUIRE_BACKUP_TOOLS();
+  TempDir tmp;
+  absl::StatusOr<std::unique_ptr<SmallFileSystem>> disk =
+      SmallFileSystem::Mount(tmp.Join("small"), 6);
+  if (!disk.ok()) GTEST_SKIP() << "cannot mount a small tmpfs here: " << disk.status();
+  TM_ASSERT_OK_AND_ASSIGN(auto source, TestServer::Start({}));
+  // ~20 MB of data: more than the 6 MB file system holds.
+  TM_ASSERT_OK(source->Query(
+      "CREATE DATABASE full_disk; CREATE TABLE full_disk.t (id INT PRIMARY KEY, v "
+      "VARCHAR(1000)) ENGINE=InnoDB;"
+      "INSERT INTO full_disk.t SELECT seq, REPEAT(MD5(seq), 20) FROM full_disk.seq_1_to_20000;"
+      "FLUSH TABLES full_disk.t FOR EXPORT; UNLOCK TABLES"));
+  const std::string target = tmp.Join("small/backup");
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, RunCommand(BackupArgv(*source, target, {})));
+  std::printf("[tidemark] exit %d: %s\n", r.exit_code,
+              LineStartingWith(r.err, "tidemark: backup failed").c_str());
+  EXPECT_EQ(r.exit_code, 7) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("No space left on device"));
+  EXPECT_THAT(r.err, HasSubstr(target));  // names the file that could not be written
+  EXPECT_THAT(r.err, HasSubstr("no tidemark_manifest.json"));
+  EXPECT_FALSE(HasManifest(target));
+  // The server was released: DDL runs.
+  EXPECT_TRUE(source->Query("SET SESSION lock_wait_timeout = 5; CREATE TABLE full_disk.after "
+                            "(a INT)").ok());
+}
+
 // ------------------------------------------------------------------ lost lock connection
 
 // Connections holding a backup lock (metadata_lock_info: MDL_BACKUP_START while a backup
