@@ -18,4 +18,7 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/redo/log_writer_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/redo/backup_log_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/redo/real_log_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/apply/page_apply_test.cc ${CMAKE_CURRENT_LIST_DIR}/apply/undo_page_apply_test.cc ${CMAKE_CURRENT_LIST_DIR}/apply/real_apply_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/apply/index_page_apply_test.cc ${CMAKE_CURRENT_LIST_DIR}/apply/index_page_oracle_test.cc ${CMAKE_CURRENT_LIST_DIR}/apply/page_dir_test.cc
 )
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/apply/page_log_store_test.cc ${CMAKE_CURRENT_LIST_DIR}/apply/recovery_scan_test.cc)
