@@ -1,5 +1,6 @@
 // The tidemark binary: tidemark's own subcommands and the xtrabackup-style flag set
 // (`tidemark --backup --target-dir=...`), parsed here and handed to one runner each.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -7,15 +8,18 @@
 #include "CLI/CLI.hpp"
 #include "engine/version.h"
 #include "tools/tidemark/backup_command.h"
+#include "tools/tidemark/compare_command.h"
 #include "tools/tidemark/exit_codes.h"
 #include "tools/tidemark/inspect_command.h"
+#include "tools/tidemark/prepare_command.h"
+#include "tools/tidemark/restore_command.h"
 
 namespace {
 
 // xtrabackup-style verbs become subcommands: `--backup ...` -> `backup ...`.
 std::vector<std::string> Normalize(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  for (const char* verb : {"backup"}) {
+  for (const char* verb : {"backup", "prepare"}) {
     const std::string flag = std::string("--") + verb;
     for (size_t i = 0; i < args.size(); ++i) {
       if (args[i] == flag) {
@@ -24,6 +28,16 @@ std::vector<std::string> Normalize(int argc, char** argv) {
         break;
       }
     }
+  }
+  // `--copy-back` / `--move-back` -> `restore` / `restore --move`.
+  for (const char* verb : {"--copy-back", "--move-back"}) {
+    auto it = std::find(args.begin(), args.end(), verb);
+    if (it == args.end()) continue;
+    const bool move = std::string(verb) == "--move-back";
+    args.erase(it);
+    args.insert(args.begin(), "restore");
+    if (move) args.push_back("--move");
+    break;
   }
   return args;
 }
@@ -39,6 +53,12 @@ int main(int argc, char** argv) {
   CLI::App* inspect_cmd = AddInspectCommand(app, inspect);
   BackupFlags backup;
   CLI::App* backup_cmd = AddBackupCommand(app, backup);
+  CompareFlags compare;
+  CLI::App* compare_cmd = AddCompareCommand(app, compare);
+  RestoreFlags restore;
+  CLI::App* restore_cmd = AddRestoreCommand(app, restore);
+  PrepareFlags prepare;
+  CLI::App* prepare_cmd = AddPrepareCommand(app, prepare);
   std::vector<std::string> args = Normalize(argc, argv);
   backup.command_line.assign(argv, argv + argc);
   try {
@@ -50,5 +70,8 @@ int main(int argc, char** argv) {
   }
   if (inspect_cmd->parsed()) return RunInspect(inspect);
   if (backup_cmd->parsed()) return RunBackupCommand(backup);
+  if (compare_cmd->parsed()) return RunCompareCommand(compare);
+  if (restore_cmd->parsed()) return RunRestoreCommand(restore);
+  if (prepare_cmd->parsed()) return RunPrepareCommand(prepare);
   return kExitUsage;
 }

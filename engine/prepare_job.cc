@@ -1,0 +1,291 @@
+// The prepare job (see the header and docs/prepare.md).
+#include "engine/prepare_job.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/str_format.h"
+#include "engine/backup_metadata.h"
+#include "engine/prepare_ddl.h"
+#include "engine/prepare_journal.h"
+#include "engine/prepare_log.h"
+#include "engine/prepare_spaces.h"
+#include "innodb/apply/page_log_store.h"
+#include "innodb/apply/recovery_scan.h"
+#include "innodb/base/status.h"
+
+namespace tidemark::engine {
+
+namespace {
+
+constexpr std::string_view kBinlogPosInnodbName = "xtrabackup_binlog_pos_innodb";
+constexpr uint64_t kMinBatchBytes = uint64_t{1} << 20;
+
+ByteSpan AsBytes(std::string_view s) {
+  return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+class PrepareJob {
+ public:
+  PrepareJob(const PrepareOptions& o, PrepareEnv& env) : o_(o), env_(env), fs_(env.fs) {
+    progress_.phase = PreparePhase::kRecovering;
+  }
+
+  absl::StatusOr<PrepareResult> Run() {
+    TM_RETURN_IF_ERROR(Annotate(fs_.Stat(o_.target_dir).status(), "target directory"));
+    TM_RETURN_IF_ERROR(FinishInterrupted());
+    TM_ASSIGN_OR_RETURN(XtrabackupCheckpoints cp, ReadXtrabackupCheckpoints(fs_, o_.target_dir));
+    if (cp.backup_type == BackupType::kIncremental) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "'%s' is an incremental backup: prepare its full base, then apply it to the base",
+          o_.target_dir));
+    }
+    if (cp.backup_type == BackupType::kLogApplied) {
+      Note("the backup is already prepared (backup_type = log-applied): nothing to do");
+      result_.already_prepared = true;
+      return result_;
+    }
+    SetPhase(PreparePhase::kDdl);
+    TM_ASSIGN_OR_RETURN(DdlResolution ddl, ResolveDdlMarkers(fs_, o_.target_dir));
+    result_.ddl_steps += ddl.steps;
+    TM_RETURN_IF_ERROR(Recover(cp));
+    TM_RETURN_IF_ERROR(Finish(cp));
+    SetPhase(PreparePhase::kDone);
+    return result_;
+  }
+
+ private:
+  void Note(std::string_view s) {
+    if (env_.on_note) env_.on_note(s);
+  }
+  void SetPhase(PreparePhase p) {
+    progress_.phase = p;
+    if (env_.on_progress) env_.on_progress(progress_);
+  }
+
+  // A journal left by a killed prepare is replayed before anything else reads the files.
+  absl::Status FinishInterrupted() {
+    TM_ASSIGN_OR_RETURN(JournalRecovery j, RecoverJournal(fs_, o_.target_dir));
+    if (j.replayed) {
+      result_.resumed = true;
+      Note(absl::StrFormat("an interrupted prepare left a journal: %d pages written again",
+                           j.pages));
+    } else if (j.found) {
+      Note(absl::StrFormat("an interrupted prepare left an unfinished journal (%s): discarded; "
+                           "its pages had not been written", j.detail));
+    }
+    if (fs_.Stat(io::JoinPath(o_.target_dir, kPrepareDdlPlanName)).ok()) {
+      result_.resumed = true;
+      Note("an interrupted prepare left DDL steps unfinished: finishing them");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Recover(const XtrabackupCheckpoints& cp) {
+    TM_ASSIGN_OR_RETURN(reader_, BackupLogReader::Open(fs_, o_.target_dir));
+    TM_ASSIGN_OR_RETURN(PrepareSpaces spaces, PrepareSpaces::Discover(fs_, o_.target_dir));
+    spaces_ = std::make_unique<PrepareSpaces>(std::move(spaces));
+    innodb::RecoveryScanConfig config{.checkpoint = reader_->head().checkpoint};
+    std::tie(config.undo_first, config.undo_count) = spaces_->UndoRange();
+    config.logical_page_size = spaces_->logical_page_size();
+    scan_ = std::make_unique<innodb::RecoveryScan>(config);
+    result_.checkpoint_lsn = config.checkpoint.checkpoint_lsn;
+    TM_RETURN_IF_ERROR(Survey(cp));
+    TM_RETURN_IF_ERROR(spaces_->Resolve(scan_->survey(), *scan_, env_.on_note));
+    TM_ASSIGN_OR_RETURN(result_.files_resized,
+                        spaces_->ApplySizes(fs_, o_.target_dir, scan_->survey()));
+    return ApplyBatches();
+  }
+
+  absl::Status Survey(const XtrabackupCheckpoints& cp) {
+    SetPhase(PreparePhase::kScanning);
+    const Lsn start = result_.checkpoint_lsn;
+    TM_ASSIGN_OR_RETURN(LogStop stop,
+                        reader_->ForEachMtr(start, Lsn(~uint64_t{0}), [&](const innodb::Mtr& m) -> absl::StatusOr<bool> {
+                          TM_RETURN_IF_ERROR(scan_->Survey(m));
+                          return true;
+                        }));
+    const std::string where = absl::StrFormat("the redo log stops at LSN %d (%s)",
+                                              stop.lsn.value(), stop.Describe());
+    TM_RETURN_IF_ERROR(Annotate(scan_->FinishSurvey(stop.lsn), "ib_logfile0"));
+    result_.end_lsn = stop.lsn;
+    progress_.start_lsn = progress_.lsn = start;
+    progress_.end_lsn = stop.lsn;
+    if (stop.lsn < cp.to_lsn) {
+      return absl::DataLossError(absl::StrFormat(
+          "the log can only be applied up to LSN %d, instead of to_lsn %d: %s",
+          stop.lsn.value(), cp.to_lsn.value(), where));
+    }
+    if (cp.last_lsn != Lsn(0) && stop.lsn < cp.last_lsn) {
+      return absl::DataLossError(absl::StrFormat(
+          "%s, before last_lsn %d recorded in xtrabackup_checkpoints", where, cp.last_lsn.value()));
+    }
+    if (!stop.end_of_file) Note(absl::StrFormat("%s, before the end of the file", where));
+    return absl::OkStatus();
+  }
+
+  uint64_t BatchBudget(const ApplyOptions& apply) const {
+    if (o_.batch_bytes != 0) return o_.batch_bytes;
+    const uint64_t fixed = apply.group_bytes + scan_->survey_bytes();
+    return std::max(kMinBatchBytes, o_.use_memory > fixed ? o_.use_memory - fixed : 0);
+  }
+
+  absl::Status ApplyBatches() {
+    ApplyOptions apply{.parallel = o_.parallel,
+                       .group_bytes = std::max<size_t>(o_.use_memory / 4, 64 << 10),
+                       .journal = o_.journal};
+    const uint64_t budget = BatchBudget(apply);
+    innodb::PageLogStore store;
+    for (Lsn from = result_.checkpoint_lsn; from < result_.end_lsn;) {
+      store.Clear();
+      TM_ASSIGN_OR_RETURN(LogStop stop, reader_->ForEachMtr(from, result_.end_lsn,
+                                                            [&](const innodb::Mtr& m) -> absl::StatusOr<bool> {
+                                                              TM_RETURN_IF_ERROR(scan_->Store(m, store));
+                                                              return store.bytes() < budget;
+                                                            }));
+      if (!stop.by_caller && !stop.at_limit) {
+        return absl::DataLossError(absl::StrFormat(
+            "ib_logfile0 changed while being prepared: it now stops at LSN %d (%s), before LSN %d",
+            stop.lsn.value(), stop.Describe(), result_.end_lsn.value()));
+      }
+      ++result_.batches;
+      progress_.batch = result_.batches;
+      progress_.batch_pages = store.page_count();
+      progress_.batch_pages_done = 0;
+      SetPhase(PreparePhase::kApplying);
+      TM_RETURN_IF_ERROR(ApplyBatch(fs_, o_.target_dir, *spaces_, store, apply, result_.stats,
+                                    [&](uint64_t done) {
+                                      progress_.batch_pages_done = done;
+                                      progress_.pages_written = result_.stats.pages_written;
+                                      if (env_.on_progress) env_.on_progress(progress_);
+                                    }));
+      from = stop.lsn;
+      progress_.lsn = from;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Finish(const XtrabackupCheckpoints& cp) {
+    SetPhase(PreparePhase::kFinishing);
+    const std::string creator = PreparedLogCreator(reader_->head().header, ServerVersion());
+    const std::vector<uint8_t> log = BuildPreparedLog(result_.end_lsn, creator);
+    reader_.reset();
+    TM_RETURN_IF_ERROR(ReplaceFileAtomically(fs_, o_.target_dir, kLogFileName, log));
+    DeriveBinlogPosition();
+    const std::string pos = absl::StrFormat("%s\t%d\n", result_.binlog_file, result_.binlog_offset);
+    TM_RETURN_IF_ERROR(ReplaceFileAtomically(fs_, o_.target_dir, kBinlogPosInnodbName, AsBytes(pos)));
+    if (cp.recover_binlog_info) {
+      TM_RETURN_IF_ERROR(
+          ReplaceFileAtomically(fs_, o_.target_dir, kXtrabackupBinlogInfoName, AsBytes(pos)));
+    }
+    if (o_.apply_log_only) return absl::OkStatus();
+    XtrabackupCheckpoints done = cp;
+    done.backup_type = BackupType::kLogApplied;
+    return ReplaceFileAtomically(fs_, o_.target_dir, kXtrabackupCheckpointsName,
+                                 AsBytes(FormatXtrabackupCheckpoints(done)));
+  }
+
+  std::string ServerVersion() {
+    auto text = io::ReadFileToString(fs_, io::JoinPath(o_.target_dir, kXtrabackupInfoName));
+    if (!text.ok()) return "";
+    auto info = ParseXtrabackupInfo(*text);
+    return info.ok() ? info->server_version : "";
+  }
+
+  absl::StatusOr<std::vector<uint8_t>> ReadPage(SpaceId id, uint32_t page_no) {
+    const PrepareSpace* s = spaces_->Find(id);
+    if (s == nullptr) return absl::NotFoundError(absl::StrFormat("no tablespace %d", id.value()));
+    const auto [file, offset] = s->Locate(page_no);
+    TM_ASSIGN_OR_RETURN(auto f, fs_.OpenForRead(io::JoinPath(o_.target_dir, s->files[file])));
+    std::vector<uint8_t> page(s->physical());
+    TM_ASSIGN_OR_RETURN(size_t n, f->ReadAt(offset, page));
+    if (n < page.size()) return absl::NotFoundError("page past the end of the file");
+    return page;
+  }
+
+  void DeriveBinlogPosition() {
+    absl::Status s = ReadBinlogPosition();
+    if (!s.ok()) {
+      Note(absl::StrFormat("binlog position recorded by InnoDB is unknown: %s", s.message()));
+      result_.binlog_file.clear();
+      result_.binlog_offset = 0;
+    }
+  }
+
+  // trx_rseg_array_init / trx_rseg_mem_restore (trx0rseg.cc): the legacy TRX_SYS binlog
+  // info, then every rollback segment header's, the greatest file name winning.
+  absl::Status ReadBinlogPosition();
+
+  const PrepareOptions& o_;
+  PrepareEnv& env_;
+  io::FileSystem& fs_;
+  PrepareProgress progress_;
+  PrepareResult result_;
+  std::unique_ptr<BackupLogReader> reader_;
+  std::unique_ptr<PrepareSpaces> spaces_;
+  std::unique_ptr<innodb::RecoveryScan> scan_;
+};
+
+absl::Status PrepareJob::ReadBinlogPosition() {
+  constexpr size_t kTrxSys = 38, kRsegs = 18, kSlot = 8, kNRsegs = 128;
+  constexpr uint32_t kLegacyMagic = 873422344;
+  constexpr size_t kNameLen = 512;
+  TM_ASSIGN_OR_RETURN(std::vector<uint8_t> sys, ReadPage(SpaceId(0), 5));
+  const size_t page_size = sys.size();
+  std::string file;
+  uint64_t offset = 0;
+  bool legacy = false;
+  const size_t legacy_at = kTrxSys + page_size - 1000;
+  if (legacy_at + 12 + kNameLen <= page_size && ReadBe32(sys, legacy_at) == kLegacyMagic) {
+    const char* name = reinterpret_cast<const char*>(sys.data() + legacy_at + 12);
+    file.assign(name, strnlen(name, kNameLen));
+    offset = ReadBe64(sys, legacy_at + 4);
+    legacy = true;
+  }
+  const size_t max_trx_id = 34 + page_size / 16 * 4;  // TRX_RSEG_MAX_TRX_ID
+  for (size_t i = 0; i < kNRsegs; ++i) {
+    const uint32_t space = ReadBe32(sys, kTrxSys + kRsegs + i * kSlot);
+    const uint32_t page_no = ReadBe32(sys, kTrxSys + kRsegs + i * kSlot + 4);
+    if (page_no == kFilNull) continue;
+    TM_ASSIGN_OR_RETURN(std::vector<uint8_t> rseg, ReadPage(SpaceId(space), page_no));
+    if (rseg.size() < kTrxSys + max_trx_id + 16 + kNameLen || ReadBe32(rseg, kTrxSys) != 0) continue;
+    const char* name = reinterpret_cast<const char*>(rseg.data() + kTrxSys + max_trx_id + 16);
+    const std::string rname(name, strnlen(name, kNameLen));
+    if (rname.empty()) continue;
+    const int cmp = !file.empty() && !legacy ? rname.compare(file) : 1;
+    if (cmp < 0) continue;
+    const uint64_t roff = ReadBe64(rseg, kTrxSys + max_trx_id + 8);
+    if (cmp > 0) {
+      file = rname;
+      offset = roff;
+    } else {
+      offset = std::max(offset, roff);
+    }
+    legacy = false;
+  }
+  result_.binlog_file = file;
+  result_.binlog_offset = offset;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string_view PreparePhaseName(PreparePhase phase) {
+  switch (phase) {
+    case PreparePhase::kRecovering: return "recovering";
+    case PreparePhase::kDdl: return "ddl";
+    case PreparePhase::kScanning: return "scanning";
+    case PreparePhase::kApplying: return "applying";
+    case PreparePhase::kFinishing: return "finishing";
+    case PreparePhase::kDone: return "done";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<PrepareResult> RunPrepare(const PrepareOptions& options, PrepareEnv& env) {
+  PrepareJob job(options, env);
+  return job.Run();
+}
+
+}  // namespace tidemark::engine

@@ -1,0 +1,22 @@
+// `tidemark prepare`: applies a full backup's redo log so that a server can start on it
+// (also reached as `tidemark --prepare ...`, the xtrabackup-style spelling).
+#pragma once
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+
+namespace tidemark::tools {
+
+struct PrepareFlags {
+  std::string target_dir;
+  bool apply_log_only = false;
+  std::string use_memory = "100M";  // bytes, with an optional K/M/G suffix
+  int parallel = 1;
+  std::string progress;  // "", "auto" (a live line on a terminal) or "json"
+};
+
+CLI::App* AddPrepareCommand(CLI::App& app, PrepareFlags& flags);
+int RunPrepareCommand(const PrepareFlags& flags);
+
+}  // namespace tidemark::tools
