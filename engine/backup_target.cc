@@ -136,6 +136,7 @@ absl::StatusOr<std::unique_ptr<io::HashingWritableFile>> BackupTarget::OpenFile(
   io::WriteOptions write;
   write.mode = 0640;
   write.exclusive = true;
+  write.write_behind_bytes = options_.write_behind_bytes;
   TM_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> inner,
                       fs_.OpenForWrite(io::JoinPath(dir_, relpath), write));
   {

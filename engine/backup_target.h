@@ -28,6 +28,9 @@ struct BackupTargetOptions {
   // FileSystem::SyncFileSystem (syncfs) of the target: every file the manifest lists is on
   // disk before the manifest appears. Off only in tests and benchmarks.
   bool sync_files = true;
+  // io::WriteOptions::write_behind_bytes for the files of the backup: writeback starts as
+  // they are written and the page cache is not filled with them.
+  uint64_t write_behind_bytes = uint64_t{8} << 20;
 };
 
 // Thread-safe: OpenFile, WriteSmallFile and closing the files may happen on many copier threads

@@ -41,6 +41,11 @@ struct WriteOptions {
   uint32_t mode = 0640;    // permission bits for a newly created file (umask applies)
   bool exclusive = false;  // fail with AlreadyExists when the file exists
   bool truncate = true;    // discard existing contents; otherwise Append continues at the end
+  // Write-behind for sequential writers (0: off): every this many appended bytes the file
+  // system starts writing them out, and drops the window before from the page cache once it
+  // is on disk. A backup then neither floods the page cache (evicting what the server reads)
+  // nor leaves gigabytes of dirty pages for its final sync. Backends may ignore it.
+  uint64_t write_behind_bytes = 0;
 };
 
 // One read of a batch: `buffer.size()` bytes at `offset`. ReadBatch fills in the rest.

@@ -134,12 +134,22 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::shared_ptr<const PosixOptions> options, std::string path, UniqueFd fd,
-                    uint64_t end)
-      : options_(std::move(options)), path_(std::move(path)), fd_(std::move(fd)), end_(end) {}
+                    uint64_t end, uint64_t write_behind)
+      : options_(std::move(options)),
+        path_(std::move(path)),
+        fd_(std::move(fd)),
+        end_(end),
+        write_behind_(write_behind),
+        started_(end),
+        dropped_(end) {}
 
   const std::string& path() const override { return path_; }
 
-  absl::Status Append(ByteSpan data) override { return WriteAt(end_, data); }
+  absl::Status Append(ByteSpan data) override {
+    TM_RETURN_IF_ERROR(WriteAt(end_, data));
+    return write_behind_ > 0 && end_ - started_ >= write_behind_ ? WriteBehind()
+                                                                   : absl::OkStatus();
+  }
 
   absl::Status WriteAt(uint64_t offset, ByteSpan data) override {
     TM_RETURN_IF_ERROR(CheckOpen("write"));
@@ -169,10 +179,34 @@ class PosixWritableFile final : public WritableFile {
     return absl::FailedPreconditionError(absl::StrFormat("%s '%s': file is closed", op, path_));
   }
 
+  // Starts writeback of [started_, end_); then waits for [dropped_, started_) — the window
+  // started last time, by now mostly written — and drops it from the page cache.
+  absl::Status WriteBehind() {
+    const PosixSyscalls& sys = options_->syscalls;
+    if (sys.sync_file_range(fd_.get(), started_, end_ - started_, SYNC_FILE_RANGE_WRITE) != 0) {
+      return ErrnoStatus(errno, "write", path_);
+    }
+    if (started_ > dropped_) {
+      constexpr unsigned kWait =
+          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+      if (sys.sync_file_range(fd_.get(), dropped_, started_ - dropped_, kWait) != 0) {
+        return ErrnoStatus(errno, "write", path_);
+      }
+      // Advice only: a failure changes nothing about the data.
+      sys.fadvise(fd_.get(), dropped_, started_ - dropped_, POSIX_FADV_DONTNEED);
+      dropped_ = started_;
+    }
+    started_ = end_;
+    return absl::OkStatus();
+  }
+
   const std::shared_ptr<const PosixOptions> options_;
   const std::string path_;
   UniqueFd fd_;
   uint64_t end_;  // where Append writes
+  const uint64_t write_behind_;
+  uint64_t started_;  // writeback started for [.., started_)
+  uint64_t dropped_;  // on disk and out of the page cache: [.., dropped_)
 };
 
 // Opens with O_DIRECT when asked, and again without it when the file system refuses (EINVAL).
@@ -212,7 +246,8 @@ absl::StatusOr<std::unique_ptr<WritableFile>> OpenPosixFileForWrite(
   UniqueFd fd(raw);
   TM_ASSIGN_OR_RETURN(struct stat st, Fstat(fd.get(), p));
   return std::make_unique<PosixWritableFile>(std::move(options), std::move(p), std::move(fd),
-                                             static_cast<uint64_t>(st.st_size));
+                                             static_cast<uint64_t>(st.st_size),
+                                             write_options.write_behind_bytes);
 }
 
 }  // namespace tidemark::io

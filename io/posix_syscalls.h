@@ -27,6 +27,8 @@ struct PosixSyscalls {
   std::function<ssize_t(int fd, void* buf, size_t count, off_t offset)> pread = ::pread;
   std::function<ssize_t(int fd, const void* buf, size_t count, off_t offset)> pwrite = ::pwrite;
   std::function<int(int fd, off_t offset, off_t len, int advice)> fadvise = ::posix_fadvise;
+  std::function<int(int fd, off_t offset, off_t len, unsigned flags)> sync_file_range =
+      ::sync_file_range;
   std::function<int(unsigned entries, io_uring* ring, unsigned flags)> io_uring_queue_init =
       ::io_uring_queue_init;
   // Whether the ring supports `opcode` (IORING_OP_*). The default asks the kernel through

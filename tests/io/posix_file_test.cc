@@ -3,6 +3,8 @@
 // and ReadBatch through io_uring against the pread fallback.
 #include "io/posix_file.h"
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <memory>
 #include <string>
@@ -324,6 +326,63 @@ TEST_F(PosixFileTest, DiskFullIsResourceExhaustedNamingTheFile) {
   EXPECT_EQ(
       file->Append(AsBytes(data)),
       absl::ResourceExhaustedError("write '" + path + "' at 1048576: No space left on device"));
+}
+
+// Write-behind: writeback of each window starts as it fills; the window before is waited
+// for and dropped from the page cache. The bytes are those appended.
+TEST_F(PosixFileTest, WriteBehindStartsWritebackAndDropsWrittenWindows) {
+  PosixOptions options;
+  struct Call {
+    off_t offset, len;
+    unsigned flags;
+  };
+  std::vector<Call> ranges;
+  std::vector<std::pair<off_t, off_t>> dropped;
+  options.syscalls.sync_file_range = [&](int fd, off_t o, off_t n, unsigned flags) {
+    ranges.push_back({o, n, flags});
+    return ::sync_file_range(fd, o, n, flags);
+  };
+  options.syscalls.fadvise = [&](int fd, off_t o, off_t n, int advice) {
+    if (advice == POSIX_FADV_DONTNEED) dropped.emplace_back(o, n);
+    return ::posix_fadvise(fd, o, n, advice);
+  };
+  fs_ = NewPosixFileSystem(std::move(options));
+  const std::string path = dir_.Join("behind");
+  auto file = *fs_->OpenForWrite(path, {.write_behind_bytes = 100});
+  const std::string data = PatternBytes(350);
+  for (size_t at = 0; at < data.size(); at += 70) {
+    ASSERT_TRUE(file->Append(AsBytes(data.substr(at, 70))).ok());
+  }
+  ASSERT_TRUE(file->Close().ok());
+  EXPECT_EQ(*ReadFileToString(*fs_, path), data);
+  // Appends end at 70, 140, 210, 280, 350: windows [0,140) and [140,280) start writeback;
+  // at 280 the first window is waited for and dropped.
+  constexpr unsigned kWait =
+      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+  ASSERT_EQ(ranges.size(), 3u);
+  EXPECT_EQ(ranges[0].offset, 0);
+  EXPECT_EQ(ranges[0].len, 140);
+  EXPECT_EQ(ranges[0].flags, SYNC_FILE_RANGE_WRITE);
+  EXPECT_EQ(ranges[1].offset, 140);
+  EXPECT_EQ(ranges[1].len, 140);
+  EXPECT_EQ(ranges[2].offset, 0);
+  EXPECT_EQ(ranges[2].len, 140);
+  EXPECT_EQ(ranges[2].flags, kWait);
+  EXPECT_EQ(dropped, (std::vector<std::pair<off_t, off_t>>{{0, 140}}));
+}
+
+TEST_F(PosixFileTest, WriteBehindErrorNamesTheFile) {
+  PosixOptions options;
+  options.syscalls.sync_file_range = [](int, off_t, off_t, unsigned) {
+    errno = EIO;
+    return -1;
+  };
+  fs_ = NewPosixFileSystem(std::move(options));
+  const std::string path = dir_.Join("eio");
+  auto file = *fs_->OpenForWrite(path, {.write_behind_bytes = 10});
+  absl::Status s = file->Append(AsBytes(PatternBytes(20)));
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(path), std::string::npos) << s;
 }
 
 TEST_F(PosixFileTest, ClosedFileRefusesFurtherCalls) {
