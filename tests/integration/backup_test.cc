@@ -563,6 +563,17 @@ TEST(BackupTest, DdlDuringTheCopyIsResolvedByPrepare) {
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   ASSERT_TRUE(HasManifest(target));
   ExpectJsonProgress(r.err);
+  // tidemark's own prepare resolves the same .del/.ren/.new markers to the same bytes.
+  const std::string by_peer = tmp.Join("prepared_by_mariadb_backup");
+  const std::string by_us = tmp.Join("prepared_by_tidemark");
+  TM_ASSERT_OK(PrepareCopy(target, by_peer));
+  TM_ASSERT_OK(CopyTree(target, by_us));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult prepared, Tidemark({"prepare", "--target-dir", by_us}));
+  ASSERT_EQ(prepared.exit_code, 0) << prepared.Describe();
+  ExpectSamePages(by_peer, by_us, "DDL backup, mariadb-backup vs tidemark prepare");
+  for (const char* marker : {"a_drop.del", "a_rename.ren", "n_created.new"}) {
+    EXPECT_FALSE(fs::exists(by_us + "/ddl/" + marker)) << marker;
+  }
 
   TM_ASSERT_OK_AND_ASSIGN(auto restored, Restore(target, tmp.Join("restored")));
   ExpectDdlResolved(*restored, at_backup, tmp.Join("restored"));

@@ -46,7 +46,6 @@ namespace tidemark::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using json = nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
@@ -307,39 +306,6 @@ std::pair<int, int> FreedPagesUntouched(const RedoCensus& census, const std::str
 }
 
 // ------------------------------------------------------------------ tools
-
-absl::StatusOr<CommandResult> Tidemark(std::vector<std::string> args) {
-  args.insert(args.begin(), TidemarkBinary());
-  return RunCommand(args, {.timeout = std::chrono::minutes(20)});
-}
-
-absl::Status CopyTree(const std::string& from, const std::string& to) {
-  std::error_code ec;
-  fs::copy(from, to, fs::copy_options::recursive, ec);
-  return ec ? absl::InternalError(absl::StrFormat("copy '%s': %s", from, ec.message()))
-            : absl::OkStatus();
-}
-
-// `tidemark compare --json A B`: the report, checked to be equal (exit 0, no page differs).
-void ExpectSamePages(const std::string& a, const std::string& b, const std::string& what) {
-  TM_ASSERT_OK_AND_ASSIGN(CommandResult r,
-                          Tidemark({"compare", "--json", "--max-report", "10", a, b}));
-  const json report = json::parse(r.out, nullptr, false);
-  ASSERT_FALSE(report.is_discarded()) << r.Describe();
-  const json& t = report["tablespaces"];
-  std::printf(
-      "[tidemark] compare %s: %s pages in %s files, %s differ, masked %s free pages and "
-      "%s flush-LSN fields; other files equal: %s; ib_logfile0 equal: %s\n",
-      what.c_str(), t["pages_compared"].dump().c_str(), t["files"].dump().c_str(),
-      t["differing_pages"].dump().c_str(), t["differing_free_pages"].dump().c_str(),
-      t["masked_field_pages"].dump().c_str(), report["other_files"]["equal"].dump().c_str(),
-      report["redo_log"]["bytes_equal"].dump().c_str());
-  EXPECT_EQ(r.exit_code, 0) << what << ": " << t["pages"].dump(1).substr(0, 4000)
-                            << t["only_in_a"].dump() << t["only_in_b"].dump()
-                            << t["size_differences"].dump();
-  EXPECT_EQ(t["differing_pages"], 0) << what;
-  EXPECT_GT(t["pages_compared"].get<uint64_t>(), 1000u) << what;
-}
 
 // ------------------------------------------------------------------ (a) byte equivalence
 

@@ -62,6 +62,16 @@ class BackgroundCommand {
 // copy; FailedPrecondition naming the exit code and the tail of mariadb-backup's output.
 absl::Status PrepareCopy(const std::string& backup_dir, const std::string& copy_dir);
 
+// Runs the tidemark binary under test with `args` (20-minute timeout).
+absl::StatusOr<CommandResult> Tidemark(std::vector<std::string> args);
+
+// Copies the directory tree `from` to `to` (which must not exist).
+absl::Status CopyTree(const std::string& from, const std::string& to);
+
+// `tidemark compare --json A B` of two prepared backups: prints a summary line naming `what`,
+// and records a failure unless it exits 0 with no differing page and compared > 1000 pages.
+void ExpectSamePages(const std::string& a, const std::string& b, const std::string& what);
+
 // "db.table" of every base table outside the system schemas (mysql, sys,
 // information_schema, performance_schema), sorted.
 absl::StatusOr<std::vector<std::string>> UserTables(TestServer& server);
