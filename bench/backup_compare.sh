@@ -48,7 +48,9 @@ printf '%s\n' "${files[@]}" > "$work/files"
 plain_copy() { mkdir -p "$work/target" && xargs -P "$par" -I{} cp {} "$work/target/" < "$work/files" && sync -f "$work/target"; }
 export -f plain_copy; export work par
 
-duration=$(( reps * 4 * 40 + 30 ))
+variants=3
+for v in "${BUFFERED:-}" "${IONICE:-}" "${THROTTLE:-}"; do [ -n "$v" ] && variants=$((variants + 1)); done
+duration=$(( reps * variants * 60 + 30 ))
 sysbench oltp_read_write --db-driver=mysql --mysql-socket="$work/sock" --mysql-user=root \
   --mysql-db=sbtest --tables=8 --table-size=1200000 --threads=2 --time="$duration" \
   --report-interval=1 run > "$work/sysbench.log" 2>&1 &
@@ -57,8 +59,16 @@ sb_start=$(date +%s.%N)
 sleep 10
 for ((i = 0; i < reps; i++)); do
   backup tidemark "$tidemark" backup --target-dir "$work/target" --socket "$work/sock" --user root --parallel "$par"
+  # Optional variants, to see what trades speed for the load's TPS:
+  #   BUFFERED=1 (page cache + DONTNEED), IONICE=1 (idle I/O class), THROTTLE=MB/s.
   if [ -n "${BUFFERED:-}" ]; then
     backup tidemark-buffered "$tidemark" backup --buffered --target-dir "$work/target" --socket "$work/sock" --user root --parallel "$par"
+  fi
+  if [ -n "${IONICE:-}" ]; then
+    backup tidemark-ionice ionice -c 3 "$tidemark" backup --target-dir "$work/target" --socket "$work/sock" --user root --parallel "$par"
+  fi
+  if [ -n "${THROTTLE:-}" ]; then
+    backup "tidemark-throttle$THROTTLE" "$tidemark" backup --throttle "$THROTTLE" --target-dir "$work/target" --socket "$work/sock" --user root --parallel "$par"
   fi
   backup mariadb-backup mariadb-backup --backup --target-dir="$work/target" --socket="$work/sock" --user=root --parallel="$par"
   backup plain-copy bash -c plain_copy

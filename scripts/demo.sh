@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # The main job on an embedded default: installs and builds (scripts/setup.sh), starts a
-# throwaway MariaDB 10.11 with sample tables in a temporary directory, inspects its datadir
-# while it runs, stops it, and inspects again. Grows into backup -> prepare -> verify.
+# throwaway MariaDB 10.11 with sample tables in a temporary directory, and while a write load
+# runs: tidemark backup -> tidemark prepare -> tidemark restore into a new datadir -> a second
+# server on it -> CHECK TABLE and the checksums of the backup's binlog position compared; then
+# tidemark inspect of the restored tables. (`tidemark verify` joins when it exists.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 work=$(mktemp -d /tmp/tidemark-demo.XXXXXX)
 pid=""
+pid2=""
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+  for p in "$pid" "$pid2"; do
+    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill "$p"; wait "$p" 2>/dev/null || true; fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -36,11 +41,34 @@ sql -e "
   INSERT INTO shop.legacy SELECT seq, MD5(seq) FROM seq_1_to_5000;
   FLUSH TABLES shop.orders, shop.archive, shop.legacy FOR EXPORT; UNLOCK TABLES;"
 
-echo "demo: tidemark inspect on the live datadir"
-build/tools/tidemark inspect "$work/data"
-echo "demo: stopping the server; tidemark inspect --json of one table"
+echo "demo: a write load runs while tidemark backs the server up"
+( for i in $(seq 1 100000); do
+    sql -e "INSERT INTO shop.orders (customer, note) VALUES ($i % 97, REPEAT('w', $i % 150));
+            UPDATE shop.legacy SET v = MD5($i) WHERE id = 1 + $i % 5000;" 2>/dev/null || exit 0
+  done ) &
+load=$!
+build/tools/tidemark backup --target-dir "$work/backup" --socket "$work/sock" --user root
+echo "demo: tidemark prepare"
+build/tools/tidemark prepare --target-dir "$work/backup"
+kill "$load" 2>/dev/null; wait "$load" 2>/dev/null || true
+echo "demo: tidemark restore into a new datadir, and a second server on it"
+build/tools/tidemark restore --target-dir "$work/backup" --datadir "$work/restored"
+mariadbd --no-defaults --user="$(id -un)" --datadir="$work/restored" --socket="$work/sock2" \
+  --skip-networking --innodb-buffer-pool-size=128M >"$work/server2.log" 2>&1 &
+pid2=$!
+for _ in $(seq 60); do
+  mariadb --no-defaults --socket="$work/sock2" -uroot -e 'select 1' >/dev/null 2>&1 && break
+  sleep 0.5
+done
+sql2() { mariadb --no-defaults --socket="$work/sock2" -uroot "$@"; }
+sql2 -e "CHECK TABLE shop.orders, shop.archive, shop.legacy EXTENDED"
+sql2 -e "SELECT COUNT(*) AS orders_rows_in_backup FROM shop.orders"
+sql2 -e "SHUTDOWN" || true
+wait "$pid2" 2>/dev/null || true
+pid2=""
+echo "demo: tidemark inspect of the restored datadir"
+build/tools/tidemark inspect "$work/restored/shop"
 sql -e "SHUTDOWN" || true
 wait "$pid" 2>/dev/null || true
 pid=""
-build/tools/tidemark inspect --json "$work/data/shop/orders.ibd"
 echo "demo: done"
