@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -33,8 +34,10 @@ struct PageResult {
 // The files a group reads, opened once for all workers (ReadAt is thread-safe).
 using ReadFiles = std::map<std::string, std::unique_ptr<io::RandomAccessFile>>;
 
+// `records` is the worker's scratch, reused from page to page.
 absl::Status ApplyPage(const PrepareSpace& space, const StoredPage& page,
-                       const innodb::PageLogStore& store, ReadFiles& files, PageResult& out) {
+                       const innodb::PageLogStore& store, ReadFiles& files,
+                       std::vector<innodb::PageRecordRef>& records, PageResult& out) {
   const innodb::RedoPageId id = page.first;
   const auto [file_index, offset] = space.Locate(id.page.value());
   const std::string& file = space.files[file_index];
@@ -64,13 +67,11 @@ absl::Status ApplyPage(const PrepareSpace& space, const StoredPage& page,
       i = j;
       continue;
     }
-    std::vector<innodb::PageRecordRef> records;
-    for (size_t k = i; k < j; ++k) {
-      const std::vector<innodb::PageRecordRef> more = store.Records(entries[k]);
-      records.insert(records.end(), more.begin(), more.end());
+    records.clear();
+    for (size_t k = i; k < j; ++k) store.AppendRecords(entries[k], records);
+    if (absl::Status s = innodb::ApplyMtrToPage(format, id, records, out.frame); !s.ok()) {
+      return Annotate(s, absl::StrFormat("mtr at LSN %d", e.start_lsn.value()));
     }
-    TM_RETURN_IF_ERROR(Annotate(innodb::ApplyMtrToPage(format, id, records, out.frame),
-                                absl::StrFormat("mtr at LSN %d", e.start_lsn.value())));
     out.applied += j - i;
     last_end = entries[j - 1].end_lsn;
     i = j;
@@ -88,14 +89,17 @@ class GroupRunner {
               const innodb::PageLogStore& store, const ApplyOptions& options)
       : fs_(fs), dir_(dir), spaces_(spaces), store_(store), options_(options) {}
 
+  // Reads and applies `pages`, then hands the changed ones to a writer thread, which
+  // journals and writes them while the caller computes the next group (the groups of a
+  // batch hold different pages). Returns the previous group's write error, if any.
   absl::Status Run(std::span<const StoredPage* const> pages, ApplyStats& stats) {
     TM_RETURN_IF_ERROR(OpenFiles(pages));
-    std::vector<PageResult> results(pages.size());
-    RunWorkers(pages, results);
+    auto results = std::make_unique<std::vector<PageResult>>(pages.size());
+    RunWorkers(pages, *results);
     TM_RETURN_IF_ERROR(first_error_);
     std::vector<JournalPage> writes;
     for (size_t i = 0; i < pages.size(); ++i) {
-      const PageResult& r = results[i];
+      const PageResult& r = (*results)[i];
       stats.pages_read += r.read;
       stats.entries_applied += r.applied;
       stats.entries_skipped += r.skipped;
@@ -107,13 +111,27 @@ class GroupRunner {
     stats.pages += pages.size();
     stats.pages_written += writes.size();
     ++stats.groups;
+    TM_RETURN_IF_ERROR(Wait());
     if (writes.empty()) return absl::OkStatus();
+    writing_ = std::move(results);
+    writer_ = std::jthread([this, w = std::move(writes)] { write_status_ = Write(w); });
+    return absl::OkStatus();
+  }
+
+  // Waits for the group being written; its error, if any.
+  absl::Status Wait() {
+    if (writer_.joinable()) writer_.join();
+    writing_.reset();
+    return std::exchange(write_status_, absl::OkStatus());
+  }
+
+ private:
+  absl::Status Write(std::span<const JournalPage> writes) {
     if (options_.journal) TM_RETURN_IF_ERROR(WriteJournal(fs_, dir_, writes));
     TM_RETURN_IF_ERROR(WritePagesInPlace(fs_, dir_, writes));
     return options_.journal ? RemoveJournal(fs_, dir_) : absl::OkStatus();
   }
 
- private:
   absl::Status OpenFiles(std::span<const StoredPage* const> pages) {
     files_.clear();
     for (const StoredPage* p : pages) {
@@ -132,10 +150,11 @@ class GroupRunner {
   void RunWorkers(std::span<const StoredPage* const> pages, std::vector<PageResult>& results) {
     std::atomic<size_t> next{0};
     auto work = [&] {
+      std::vector<innodb::PageRecordRef> records;
       for (size_t i; (i = next.fetch_add(1)) < pages.size();) {
         const StoredPage& p = *pages[i];
         const PrepareSpace& space = *spaces_.Find(p.first.space);
-        absl::Status s = ApplyPage(space, p, store_, files_, results[i]);
+        absl::Status s = ApplyPage(space, p, store_, files_, records, results[i]);
         if (s.ok()) continue;
         absl::MutexLock lock(&mu_);
         if (first_error_.ok()) {
@@ -160,6 +179,10 @@ class GroupRunner {
   ReadFiles files_;
   absl::Mutex mu_;
   absl::Status first_error_;
+  // The group being written by writer_, and how that ended (read after joining).
+  std::unique_ptr<std::vector<PageResult>> writing_;
+  absl::Status write_status_;
+  std::jthread writer_;  // last: joined before the members it uses are destroyed
 };
 
 }  // namespace
@@ -172,13 +195,17 @@ absl::Status ApplyBatch(io::FileSystem& fs, std::string_view target_dir,
   pages.reserve(store.page_count());
   for (const StoredPage& p : store.pages()) pages.push_back(&p);
   GroupRunner runner(fs, target_dir, spaces, store, options);
+  // Images held at once: the group being computed, the one being written and, with the
+  // journal, that one's encoded copy, which can briefly exist twice while EncodeJournal's
+  // vector grows.
+  const size_t frame_bytes = options.group_bytes / (options.journal ? 4 : 2);
   size_t done = 0;
   while (done < pages.size()) {
     size_t end = done, bytes = 0;
     while (end < pages.size()) {
       const PrepareSpace* s = spaces.Find(pages[end]->first.space);
       const size_t page_bytes = s != nullptr ? s->physical() : 16384;
-      if (end > done && bytes + page_bytes > options.group_bytes) break;
+      if (end > done && bytes + page_bytes > frame_bytes) break;
       bytes += page_bytes;
       ++end;
     }
@@ -186,7 +213,7 @@ absl::Status ApplyBatch(io::FileSystem& fs, std::string_view target_dir,
     done = end;
     if (on_group) on_group(done);
   }
-  return absl::OkStatus();
+  return runner.Wait();
 }
 
 }  // namespace tidemark::engine

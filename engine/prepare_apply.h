@@ -4,7 +4,8 @@
 // page once (or start from nothing when the log initialises it), apply its entries with the
 // skip rule (entry.start_lsn < FIL_PAGE_LSN: already on the page), stamp the LSN and seal
 // the checksum; then the group's changed pages go to the journal, are written in place and
-// synced, and the journal is removed (prepare_journal.h). docs/prepare.md "Batches".
+// synced, and the journal is removed (prepare_journal.h), by a writer thread while the next
+// group is read and applied. docs/prepare.md "Batches".
 #pragma once
 
 #include <cstddef>
@@ -21,7 +22,9 @@ namespace tidemark::engine {
 
 struct ApplyOptions {
   size_t parallel = 1;                  // worker threads
-  size_t group_bytes = size_t{64} << 20;  // page images held at once
+  // Page images held at once: a group being computed, the previous one being written (and
+  // its journal copy) share it.
+  size_t group_bytes = size_t{64} << 20;
   bool journal = true;                  // write the crash-safety journal before in-place writes
 };
 
@@ -34,8 +37,10 @@ struct ApplyStats {
   uint64_t groups = 0;
 };
 
-// Applies every page of `store` to the files of `spaces` under `target_dir`. `on_group` (may
-// be empty) is called after each group with the pages done so far in this batch. Errors:
+// Applies every page of `store` to the files of `spaces` under `target_dir`. A group's
+// pages are written (journal, in place, sync) by a second thread while the next group is
+// read and applied; every write is done when this returns. `on_group` (may be empty) is
+// called after each group is computed with the pages done so far in this batch. Errors:
 // DataLoss "tablespace S page P ('FILE'): ..." for a page past the end of its file that the
 // log does not initialise, or a record that does not apply (the applier's message); the
 // file system's, annotated. On error nothing of the failing group is written.

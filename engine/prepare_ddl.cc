@@ -196,6 +196,13 @@ absl::StatusOr<DdlResolution> ResolveDdlMarkers(io::FileSystem& fs, std::string_
     TM_ASSIGN_OR_RETURN(std::vector<DdlStep> steps, ParseDdlPlan(*existing, &done));
     r.resumed = true;
     r.steps = steps.size();
+    // A kill can leave a torn "done" line without its newline; appending after it would make
+    // the plan unreadable for the next rerun, so the plan is first rewritten clean.
+    const std::string text =
+        FormatDdlPlan(steps) + (done > 0 ? absl::StrFormat("done\t%d\n", done) : "");
+    TM_RETURN_IF_ERROR(ReplaceFileAtomically(
+        fs, dir, kPrepareDdlPlanName,
+        ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
     TM_RETURN_IF_ERROR(RunPlan(fs, dir, steps, done));
     return r;
   }

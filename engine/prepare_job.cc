@@ -34,8 +34,9 @@ class PrepareJob {
 
   absl::StatusOr<PrepareResult> Run() {
     TM_RETURN_IF_ERROR(Annotate(fs_.Stat(o_.target_dir).status(), "target directory"));
+    SetPhase(PreparePhase::kRecovering);
     TM_RETURN_IF_ERROR(FinishInterrupted());
-    TM_ASSIGN_OR_RETURN(XtrabackupCheckpoints cp, ReadXtrabackupCheckpoints(fs_, o_.target_dir));
+    TM_ASSIGN_OR_RETURN(XtrabackupCheckpoints cp, ReadCheckpoints());
     if (cp.backup_type == BackupType::kIncremental) {
       return absl::FailedPreconditionError(absl::StrFormat(
           "'%s' is an incremental backup: prepare its full base, then apply it to the base",
@@ -46,10 +47,13 @@ class PrepareJob {
       result_.already_prepared = true;
       return result_;
     }
+    // Everything that only reads comes first, so that a damaged log or metadata is reported
+    // before the backup is changed at all (docs/prepare.md "When prepare fails").
+    TM_RETURN_IF_ERROR(Survey(cp));
     SetPhase(PreparePhase::kDdl);
     TM_ASSIGN_OR_RETURN(DdlResolution ddl, ResolveDdlMarkers(fs_, o_.target_dir));
     result_.ddl_steps += ddl.steps;
-    TM_RETURN_IF_ERROR(Recover(cp));
+    TM_RETURN_IF_ERROR(Recover());
     TM_RETURN_IF_ERROR(Finish(cp));
     SetPhase(PreparePhase::kDone);
     return result_;
@@ -59,7 +63,13 @@ class PrepareJob {
   void Note(std::string_view s) {
     if (env_.on_note) env_.on_note(s);
   }
+  // Every phase change is a note ("phase: scanning", as `tidemark backup` says it) and a
+  // progress report; so is every new batch (SetPhase(kApplying) again).
   void SetPhase(PreparePhase p) {
+    if (p != progress_.phase || !phase_noted_) {
+      Note(absl::StrFormat("phase: %s", PreparePhaseName(p)));
+      phase_noted_ = true;
+    }
     progress_.phase = p;
     if (env_.on_progress) env_.on_progress(progress_);
   }
@@ -82,44 +92,67 @@ class PrepareJob {
     return absl::OkStatus();
   }
 
-  absl::Status Recover(const XtrabackupCheckpoints& cp) {
-    TM_ASSIGN_OR_RETURN(reader_, BackupLogReader::Open(fs_, o_.target_dir));
+  // xtrabackup_checkpoints that cannot be parsed is not a backup prepare can work on (exit 4),
+  // not damaged redo.
+  absl::StatusOr<XtrabackupCheckpoints> ReadCheckpoints() {
+    absl::StatusOr<XtrabackupCheckpoints> cp = ReadXtrabackupCheckpoints(fs_, o_.target_dir);
+    if (absl::IsDataLoss(cp.status())) {
+      return absl::FailedPreconditionError(
+          absl::StrFormat("%s: not a backup tidemark can prepare", cp.status().message()));
+    }
+    return cp;
+  }
+
+  absl::Status Recover() {
     TM_ASSIGN_OR_RETURN(PrepareSpaces spaces, PrepareSpaces::Discover(fs_, o_.target_dir));
     spaces_ = std::make_unique<PrepareSpaces>(std::move(spaces));
-    innodb::RecoveryScanConfig config{.checkpoint = reader_->head().checkpoint};
-    std::tie(config.undo_first, config.undo_count) = spaces_->UndoRange();
-    config.logical_page_size = spaces_->logical_page_size();
-    scan_ = std::make_unique<innodb::RecoveryScan>(config);
-    result_.checkpoint_lsn = config.checkpoint.checkpoint_lsn;
-    TM_RETURN_IF_ERROR(Survey(cp));
     TM_RETURN_IF_ERROR(spaces_->Resolve(scan_->survey(), *scan_, env_.on_note));
+    TM_RETURN_IF_ERROR(tail_->Check(*spaces_, scan_->survey()));
+    tail_.reset();
     TM_ASSIGN_OR_RETURN(result_.files_resized,
                         spaces_->ApplySizes(fs_, o_.target_dir, scan_->survey()));
     return ApplyBatches();
   }
 
+  // The tablespaces before the DDL markers are resolved: system and undo tablespaces (which
+  // markers never touch) configure the scan; the sizes of all of them bound TailPages.
+  absl::StatusOr<innodb::RecoveryScanConfig> ScanConfig() {
+    TM_ASSIGN_OR_RETURN(PrepareSpaces before, PrepareSpaces::Discover(fs_, o_.target_dir));
+    innodb::RecoveryScanConfig config{.checkpoint = reader_->head().checkpoint};
+    std::tie(config.undo_first, config.undo_count) = before.UndoRange();
+    config.logical_page_size = before.logical_page_size();
+    tail_ = std::make_unique<TailPages>(before.PageCounts());
+    return config;
+  }
+
   absl::Status Survey(const XtrabackupCheckpoints& cp) {
+    TM_ASSIGN_OR_RETURN(reader_, BackupLogReader::Open(fs_, o_.target_dir));
+    TM_ASSIGN_OR_RETURN(innodb::RecoveryScanConfig config, ScanConfig());
+    scan_ = std::make_unique<innodb::RecoveryScan>(config);
+    result_.checkpoint_lsn = config.checkpoint.checkpoint_lsn;
     SetPhase(PreparePhase::kScanning);
     const Lsn start = result_.checkpoint_lsn;
     TM_ASSIGN_OR_RETURN(LogStop stop,
                         reader_->ForEachMtr(start, Lsn(~uint64_t{0}), [&](const innodb::Mtr& m) -> absl::StatusOr<bool> {
                           TM_RETURN_IF_ERROR(scan_->Survey(m));
+                          TM_RETURN_IF_ERROR(tail_->Add(m));
                           return true;
                         }));
     const std::string where = absl::StrFormat("the redo log stops at LSN %d (%s)",
                                               stop.lsn.value(), stop.Describe());
-    TM_RETURN_IF_ERROR(Annotate(scan_->FinishSurvey(stop.lsn), "ib_logfile0"));
+    TM_RETURN_IF_ERROR(Annotate(scan_->FinishSurvey(stop.lsn), kLogFileName));
     result_.end_lsn = stop.lsn;
     progress_.start_lsn = progress_.lsn = start;
     progress_.end_lsn = stop.lsn;
     if (stop.lsn < cp.to_lsn) {
       return absl::DataLossError(absl::StrFormat(
-          "the log can only be applied up to LSN %d, instead of to_lsn %d: %s",
+          "%s: the log can only be applied up to LSN %d, instead of to_lsn %d: %s", kLogFileName,
           stop.lsn.value(), cp.to_lsn.value(), where));
     }
     if (cp.last_lsn != Lsn(0) && stop.lsn < cp.last_lsn) {
       return absl::DataLossError(absl::StrFormat(
-          "%s, before last_lsn %d recorded in xtrabackup_checkpoints", where, cp.last_lsn.value()));
+          "%s: %s, before last_lsn %d recorded in xtrabackup_checkpoints", kLogFileName, where,
+          cp.last_lsn.value()));
     }
     if (!stop.end_of_file) Note(absl::StrFormat("%s, before the end of the file", where));
     return absl::OkStatus();
@@ -221,10 +254,12 @@ class PrepareJob {
   PrepareEnv& env_;
   io::FileSystem& fs_;
   PrepareProgress progress_;
+  bool phase_noted_ = false;
   PrepareResult result_;
   std::unique_ptr<BackupLogReader> reader_;
   std::unique_ptr<PrepareSpaces> spaces_;
   std::unique_ptr<innodb::RecoveryScan> scan_;
+  std::unique_ptr<TailPages> tail_;  // from the survey until Recover checked it
 };
 
 absl::Status PrepareJob::ReadBinlogPosition() {

@@ -58,6 +58,10 @@ absl::StatusOr<LogStop> BackupLogReader::ForEachMtr(Lsn from, Lsn until, const M
   std::vector<uint8_t> buf;
   Lsn buf_lsn = from;
   LogStop stop;
+  // Only a read that continues the validated range [validated_from_, validated_until_)
+  // extends it.
+  if (validated_until_ == Lsn(0)) validated_from_ = validated_until_ = from;
+  const bool extends = from >= validated_from_ && from <= validated_until_;
   for (;;) {
     const uint64_t read_at = OffsetOf(buf_lsn) + buf.size();
     const size_t want = static_cast<size_t>(
@@ -67,7 +71,10 @@ absl::StatusOr<LogStop> BackupLogReader::ForEachMtr(Lsn from, Lsn until, const M
     TM_ASSIGN_OR_RETURN(size_t got, file_->ReadAt(read_at, MutableByteSpan(buf).subspan(old)));
     buf.resize(old + got);
     const bool eof = read_at + got >= file_size_;
-    innodb::MtrReader reader(innodb::LogView(buf_lsn, buf), framing_);
+    innodb::MtrFraming framing = framing_;
+    framing.validate_records = buf_lsn < validated_from_ ||
+                               buf_lsn.value() + buf.size() > validated_until_.value();
+    innodb::MtrReader reader(innodb::LogView(buf_lsn, buf), framing);
     for (;;) {
       stop.lsn = reader.lsn();
       if (stop.lsn >= until) {
@@ -75,6 +82,9 @@ absl::StatusOr<LogStop> BackupLogReader::ForEachMtr(Lsn from, Lsn until, const M
         return stop;
       }
       innodb::MtrResult r = reader.Read();
+      if (r.ok() && framing.validate_records && extends) {
+        validated_until_ = std::max(validated_until_, reader.lsn());
+      }
       if (r.ok()) {
         TM_ASSIGN_OR_RETURN(bool go_on, visit(r.mtr));
         if (!go_on) {

@@ -51,7 +51,10 @@ class BackupLogReader {
 
   // Reads mtrs from `from` (an mtr boundary) and hands each to `visit` until `visit` returns
   // false, the next mtr would start at or after `until`, or the log ends. Memory: one chunk
-  // plus one mtr. Errors: the file system's; `visit`'s.
+  // plus one mtr. Errors: the file system's; `visit`'s. Records are validated (a malformed
+  // one stops the log) the first time an LSN range is read; later reads of the same range
+  // only check framing and checksums, so a visitor that decodes records must report
+  // malformed ones itself (RecoveryScan does).
   absl::StatusOr<LogStop> ForEachMtr(Lsn from, Lsn until, const MtrVisitor& visit);
 
  private:
@@ -66,6 +69,10 @@ class BackupLogReader {
   uint64_t file_size_;
   innodb::MtrFraming framing_;
   size_t chunk_;
+  // Mtrs below this LSN were read whole before (a survey, then store passes): reading them
+  // again checks lengths and CRC-32C but leaves decoding each record to the visitor, which
+  // decodes them anyway, instead of doing it twice.
+  Lsn validated_from_{0}, validated_until_{0};
 };
 
 // The bytes of the log a prepare ends with, for a recovery that reached `end_lsn` (R):

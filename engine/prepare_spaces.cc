@@ -9,6 +9,7 @@
 #include "engine/prepare_journal.h"
 #include "engine/tablespace_reader.h"
 #include "innodb/base/status.h"
+#include "innodb/redo/record.h"
 
 namespace tidemark::engine {
 
@@ -64,6 +65,14 @@ absl::Status CutTo(io::FileSystem& fs, std::string_view dir, const std::string& 
   const size_t slash = rel.rfind('/');
   return fs.SyncDir(slash == std::string::npos ? std::string(dir)
                                                : io::JoinPath(dir, rel.substr(0, slash)));
+}
+
+// fil_space_extend_must_retry: the last file of `s` grows to (recv_size - its first page)
+// pages, rounded down to 4 KiB, and at least 4 pages.
+uint64_t LastFileBytes(const PrepareSpace& s, uint32_t recv_size) {
+  const uint64_t file_first_page = s.size_pages() - s.file_pages.back();
+  return std::max<uint64_t>(((recv_size - file_first_page) * s.physical()) & ~uint64_t{4095},
+                            uint64_t{4} * s.flags.page_size.logical());
 }
 
 }  // namespace
@@ -190,12 +199,9 @@ absl::StatusOr<size_t> PrepareSpaces::ApplySizes(io::FileSystem& fs, std::string
     }
     if (recv_size <= s.size_pages()) continue;
     const size_t last = s.files.size() - 1;
-    const uint64_t file_first_page = s.size_pages() - s.file_pages[last];
     const std::string path = io::JoinPath(target_dir, s.files[last]);
     TM_ASSIGN_OR_RETURN(uint64_t current, FileSize(fs, path));
-    const uint64_t want = std::max<uint64_t>(
-        ((recv_size - file_first_page) * s.physical()) & ~uint64_t{4095},
-        uint64_t{4} * s.flags.page_size.logical());
+    const uint64_t want = LastFileBytes(s, recv_size);
     if (want > current) {
       TM_RETURN_IF_ERROR(Annotate(ExtendWithZeros(fs, path, current, want),
                                   absl::StrFormat("extend '%s'", s.files[last])));
@@ -204,6 +210,64 @@ absl::StatusOr<size_t> PrepareSpaces::ApplySizes(io::FileSystem& fs, std::string
     s.file_pages[last] = std::max<uint64_t>(s.file_pages[last], want / s.physical());
   }
   return changed;
+}
+
+std::map<uint32_t, uint64_t> PrepareSpaces::PageCounts() const {
+  std::map<uint32_t, uint64_t> out;
+  for (const auto& [id, s] : spaces_) out[id] = s.size_pages();
+  return out;
+}
+
+absl::Status TailPages::Add(const innodb::Mtr& mtr) {
+  innodb::RecordReader reader(mtr.records().Contiguous(scratch_), innodb::LogEncryption::kNone);
+  uint32_t cached_space = ~uint32_t{0};
+  uint64_t threshold = 0;
+  for (innodb::RedoRecord r; reader.Next(r);) {
+    if (r.kind != innodb::RecordKind::kPage || r.IsTrimPages()) continue;
+    const uint32_t space = r.page.space.value(), page = r.page.page.value();
+    if (space != cached_space) {
+      auto it = file_pages_.find(space);
+      threshold = it == file_pages_.end() ? 0 : it->second;
+      cached_space = space;
+    }
+    if (page < threshold) continue;
+    const innodb::PageRecordType type = r.page_type();
+    auto [it, fresh] = pages_[space].try_emplace(page);
+    if (fresh) it->second.first_lsn = mtr.start_lsn();
+    it->second.initialised |= type == innodb::PageRecordType::kInitPage ||
+                              type == innodb::PageRecordType::kFreePage;
+  }
+  return reader.status();
+}
+
+absl::Status TailPages::Check(const PrepareSpaces& spaces, const innodb::LogSurvey& survey) const {
+  for (const auto& [id, pages] : pages_) {
+    auto log = survey.spaces.find(id);
+    const PrepareSpace* s = spaces.Find(SpaceId(id));
+    if (s == nullptr || log == survey.spaces.end() || log->second.deleted || log->second.trim_lsn) {
+      continue;
+    }
+    // Not the size after ApplySizes: a page past the end of the file as copied reads as zeros
+    // once the file is extended, and a record that does not initialise it, applied to zeros,
+    // would make a silently wrong page. A page added to the file after the backup opened it was allocated
+    // after the checkpoint, so the log initialises it (fsp_page_create writes INIT_PAGE).
+    const uint64_t size = s->size_pages();
+    for (auto it = pages.lower_bound(static_cast<uint32_t>(std::min<uint64_t>(size, ~uint32_t{0})));
+         it != pages.end(); ++it) {
+      if (it->second.initialised) continue;
+      return absl::DataLossError(absl::StrFormat(
+          "tablespace %d page %d ('%s'): beyond the end of the file (%d pages) and not "
+          "initialised by the log (first record at LSN %d)",
+          id, it->first, s->files[s->Locate(it->first).first], size, it->second.first_lsn.value()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+size_t TailPages::bytes() const {
+  size_t n = 0;
+  for (const auto& [id, pages] : pages_) n += pages.size() * 48;
+  return n;
 }
 
 }  // namespace tidemark::engine

@@ -18,6 +18,7 @@
 #include "innodb/apply/page_apply.h"
 #include "innodb/apply/recovery_scan.h"
 #include "innodb/fsp/space_flags.h"
+#include "innodb/redo/mtr.h"
 #include "io/file_system.h"
 
 namespace tidemark::engine {
@@ -49,6 +50,9 @@ class PrepareSpaces {
   // names. Errors: the file system's; DataLoss when two files claim one space id.
   static absl::StatusOr<PrepareSpaces> Discover(io::FileSystem& fs, std::string_view target_dir);
 
+  // Pages in each tablespace's files now, by space id (for TailPages).
+  std::map<uint32_t, uint64_t> PageCounts() const;
+
   const PrepareSpace* Find(SpaceId id) const;
   const std::map<uint32_t, PrepareSpace>& spaces() const { return spaces_; }
   // The undo tablespaces' ids, as [first, first + count) (0, 0 when there are none).
@@ -77,6 +81,41 @@ class PrepareSpaces {
   std::map<uint32_t, PrepareSpace> spaces_;
   // Files whose page 0 could not be read, by relative path.
   std::map<std::string, std::pair<TablespaceKind, uint64_t>> unreadable_;
+};
+
+// The pages a prepare would have to read past the end of their file, found before anything
+// is written: during the survey, every page record for a page at or past the end of its
+// tablespace's files (as they were before the prepare) is noted with whether the log
+// initialises the page (INIT_PAGE or FREE_PAGE: it is then never read) and its first LSN.
+// Not thread-safe.
+class TailPages {
+ public:
+  // `file_pages`: space id -> pages in its files before the prepare; spaces not in it (created
+  // during the backup) have all their pages noted.
+  explicit TailPages(std::map<uint32_t, uint64_t> file_pages) : file_pages_(std::move(file_pages)) {}
+
+  // Notes the page records of one mtr. Errors: a malformed record (DataLoss), which the
+  // survey reports first anyway.
+  absl::Status Add(const innodb::Mtr& mtr);
+
+  // After Resolve, before ApplySizes: DataLoss "tablespace S page P ('FILE'): beyond the end
+  // of the file (N pages) and not initialised by the log (first record at LSN L)" for the
+  // first page past the end of its files as they are now, even when the log's size for the
+  // space covers it (extending would make it a page of zeros to apply records to);
+  // tablespaces that are deleted, ignored, truncated by TRIM_PAGES or have no file are not
+  // checked here (ApplyBatch still is).
+  absl::Status Check(const PrepareSpaces& spaces, const innodb::LogSurvey& survey) const;
+
+  size_t bytes() const;
+
+ private:
+  struct Page {
+    bool initialised = false;
+    Lsn first_lsn;
+  };
+  std::map<uint32_t, uint64_t> file_pages_;
+  std::map<uint32_t, std::map<uint32_t, Page>> pages_;  // space -> page -> what the log does
+  std::vector<uint8_t> scratch_;
 };
 
 }  // namespace tidemark::engine

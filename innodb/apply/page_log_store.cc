@@ -11,7 +11,32 @@ namespace tidemark::innodb {
 
 namespace {
 constexpr size_t kRecordHeader = 1 + 4;
+
+uint64_t Key(RedoPageId id) { return uint64_t{id.space.value()} << 32 | id.page.value(); }
 }  // namespace
+
+PageLog& PageLogStore::FindOrAdd(RedoPageId id) {
+  const uint64_t key = Key(id);
+  if (key == last_key_) return *last_;
+  PageLog*& slot = index_[key];
+  if (slot == nullptr) {
+    slot = &pages_.emplace(id, PageLog{}).first->second;
+    bytes_ += kPageOverhead;
+  }
+  last_key_ = key;
+  last_ = slot;
+  return *slot;
+}
+
+void PageLogStore::Erase(std::map<RedoPageId, PageLog>::iterator it) {
+  bytes_ -= kPageOverhead + it->second.entries.capacity() * kEntryOverhead;
+  index_.erase(Key(it->first));
+  if (last_key_ == Key(it->first)) {
+    last_key_ = ~uint64_t{0};
+    last_ = nullptr;
+  }
+  pages_.erase(it);
+}
 
 std::pair<uint32_t, uint32_t> PageLogStore::Reserve(size_t n) {
   if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < n) {
@@ -28,31 +53,22 @@ std::pair<uint32_t, uint32_t> PageLogStore::Reserve(size_t n) {
 
 void PageLogStore::Discard(PageLog& log) {
   // The arena bytes stay allocated until Clear(), like the server's recv_sys blocks only
-  // become free when a whole block is unused; only the entry slots are given back.
-  bytes_ -= log.entries.size() * kEntryOverhead;
+  // become free when a whole block is unused; the entry slots stay reserved for reuse.
   log.entries.clear();
   log.init = false;
 }
 
 void PageLogStore::Add(RedoPageId id, Lsn start, Lsn end, uint8_t type_byte, ByteSpan payload) {
   const auto type = PageRecordType(type_byte & 0x70);
-  auto it = pages_.find(id);
-  if (type == PageRecordType::kFreePage || type == PageRecordType::kInitPage) {
-    if (it != pages_.end()) {
-      Discard(it->second);
-      if (type == PageRecordType::kFreePage) {
-        pages_.erase(it);
-        bytes_ -= kPageOverhead;
-      }
-    }
-    if (type == PageRecordType::kFreePage) return;
+  if (type == PageRecordType::kFreePage) {
+    if (auto it = pages_.find(id); it != pages_.end()) Erase(it);
+    return;
   }
-  if (it == pages_.end()) {
-    it = pages_.emplace(id, PageLog{}).first;
-    bytes_ += kPageOverhead;
+  PageLog& log = FindOrAdd(id);
+  if (type == PageRecordType::kInitPage) {
+    Discard(log);
+    log.init = true;
   }
-  PageLog& log = it->second;
-  if (type == PageRecordType::kInitPage) log.init = true;
 
   const size_t n = kRecordHeader + payload.size();
   PageLogEntry* tail = log.entries.empty() ? nullptr : &log.entries.back();
@@ -71,8 +87,9 @@ void PageLogStore::Add(RedoPageId id, Lsn start, Lsn end, uint8_t type_byte, Byt
     ++tail->records;
     return;
   }
+  const size_t capacity = log.entries.capacity();
   log.entries.push_back(PageLogEntry{start, end, chunk, offset, static_cast<uint32_t>(n), 1});
-  bytes_ += kEntryOverhead;
+  bytes_ += (log.entries.capacity() - capacity) * kEntryOverhead;
 }
 
 void PageLogStore::TrimSpace(SpaceId space, Lsn lsn) {
@@ -84,7 +101,6 @@ void PageLogStore::TrimSpace(SpaceId space, Lsn lsn) {
     const size_t dropped = static_cast<size_t>(keep - entries.begin());
     if (dropped > 0) {
       entries.erase(entries.begin(), keep);
-      bytes_ -= dropped * kEntryOverhead;
       // What remains starts after the trim: an INIT_PAGE there re-marks the page, and any
       // other first record means the page must be read.
       it->second.init = false;
@@ -94,8 +110,7 @@ void PageLogStore::TrimSpace(SpaceId space, Lsn lsn) {
       }
     }
     if (entries.empty()) {
-      it = pages_.erase(it);
-      bytes_ -= kPageOverhead;
+      Erase(it++);
     } else {
       ++it;
     }
@@ -105,6 +120,11 @@ void PageLogStore::TrimSpace(SpaceId space, Lsn lsn) {
 std::vector<PageRecordRef> PageLogStore::Records(const PageLogEntry& e) const {
   std::vector<PageRecordRef> out;
   out.reserve(e.records);
+  AppendRecords(e, out);
+  return out;
+}
+
+void PageLogStore::AppendRecords(const PageLogEntry& e, std::vector<PageRecordRef>& out) const {
   const uint8_t* p = chunks_[e.chunk].data.get() + e.offset;
   const uint8_t* const end = p + e.size;
   while (p < end) {
@@ -112,12 +132,14 @@ std::vector<PageRecordRef> PageLogStore::Records(const PageLogEntry& e) const {
     out.push_back(PageRecordRef{p[0], ByteSpan(p + kRecordHeader, len)});
     p += kRecordHeader + len;
   }
-  return out;
 }
 
 void PageLogStore::Clear() {
   chunks_.clear();
+  index_.clear();
   pages_.clear();
+  last_key_ = ~uint64_t{0};
+  last_ = nullptr;
   bytes_ = 0;
 }
 

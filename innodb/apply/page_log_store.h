@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "innodb/apply/page_apply.h"
 #include "innodb/base/endian.h"
 #include "innodb/base/types.h"
@@ -41,9 +42,10 @@ struct PageLog {
 
 class PageLogStore {
  public:
-  // Bookkeeping charged per page and per entry on top of the record bytes: what a map node
-  // and a vector slot cost, rounded up.
-  static constexpr size_t kPageOverhead = 96;
+  // Bookkeeping charged per page and per entry slot on top of the record bytes: what a map
+  // node and its hash index slot cost, rounded up, and a vector slot (slots are charged as
+  // the vectors reserve them, so spare capacity counts too).
+  static constexpr size_t kPageOverhead = 128;
   static constexpr size_t kEntryOverhead = sizeof(PageLogEntry);
 
   PageLogStore() = default;
@@ -64,6 +66,8 @@ class PageLogStore {
 
   // Decodes an entry's records (spans into the arena, valid until Clear()).
   std::vector<PageRecordRef> Records(const PageLogEntry& e) const;
+  // The same, appended to `out` (no allocation once `out` has grown).
+  void AppendRecords(const PageLogEntry& e, std::vector<PageRecordRef>& out) const;
 
   const std::map<RedoPageId, PageLog>& pages() const { return pages_; }
   bool empty() const { return pages_.empty(); }
@@ -77,6 +81,9 @@ class PageLogStore {
   // Room for `n` more bytes at the arena's end; returns (chunk, offset).
   std::pair<uint32_t, uint32_t> Reserve(size_t n);
   void Discard(PageLog& log);
+  // The page's log, created (and charged) when absent.
+  PageLog& FindOrAdd(RedoPageId id);
+  void Erase(std::map<RedoPageId, PageLog>::iterator it);
 
   static constexpr size_t kChunkSize = size_t{1} << 20;
   struct Chunk {
@@ -86,6 +93,11 @@ class PageLogStore {
   };
   std::vector<Chunk> chunks_;
   std::map<RedoPageId, PageLog> pages_;
+  // pages_ by space << 32 | page: a hash probe per record instead of a tree walk (map nodes
+  // do not move). The last page found is kept too: an mtr writes runs of records per page.
+  absl::flat_hash_map<uint64_t, PageLog*> index_;
+  uint64_t last_key_ = ~uint64_t{0};
+  PageLog* last_ = nullptr;
   size_t bytes_ = 0;
 };
 

@@ -32,6 +32,34 @@ std::optional<RecordHeader> DecodeRecordHeader(ByteSpan in) {
   return h;
 }
 
+std::string PageRecordTypeName(uint8_t type_byte, ByteSpan payload) {
+  static constexpr std::string_view kPage[] = {"FREE_PAGE", "INIT_PAGE", "EXTENDED", "WRITE",
+                                               "MEMSET",    "MEMMOVE",   "RESERVED", "OPTION"};
+  static constexpr std::string_view kExtended[] = {
+      "INIT_ROW_FORMAT_REDUNDANT", "INIT_ROW_FORMAT_DYNAMIC", "UNDO_INIT",
+      "UNDO_APPEND",               "INSERT_HEAP_REDUNDANT",   "INSERT_REUSE_REDUNDANT",
+      "INSERT_HEAP_DYNAMIC",       "INSERT_REUSE_DYNAMIC",    "DELETE_ROW_FORMAT_REDUNDANT",
+      "DELETE_ROW_FORMAT_DYNAMIC", "TRIM_PAGES"};
+  const std::string_view name = kPage[(type_byte >> 4) & 7];
+  if (PageRecordType(type_byte & 0x70) != PageRecordType::kExtended || payload.empty()) {
+    return std::string(name);
+  }
+  const uint8_t sub = payload[0];
+  return sub < std::size(kExtended) ? absl::StrFormat("EXTENDED %s", kExtended[sub])
+                                    : absl::StrFormat("EXTENDED subtype %d", sub);
+}
+
+std::string_view FileRecordTypeName(uint8_t type_byte) {
+  switch (FileRecordType(type_byte & 0xF0)) {
+    case FileRecordType::kCreate: return "FILE_CREATE";
+    case FileRecordType::kDelete: return "FILE_DELETE";
+    case FileRecordType::kRename: return "FILE_RENAME";
+    case FileRecordType::kModify: return "FILE_MODIFY";
+    case FileRecordType::kCheckpoint: return "FILE_CHECKPOINT";
+  }
+  return "FILE_unknown";
+}
+
 std::optional<ExtendedType> RedoRecord::extended_type() const {
   if (kind != RecordKind::kPage || page_type() != PageRecordType::kExtended ||
       cipher != RecordCipher::kClear || payload.empty()) {

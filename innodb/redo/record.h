@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -74,6 +75,12 @@ struct RecordHeader {
   size_t body_size = 0;    // bytes that follow the header
   size_t total_size() const { return header_size + body_size; }
 };
+
+// Names for messages and statistics: "WRITE", "EXTENDED UNDO_APPEND" (a page record's type
+// byte and its payload after the page id; "EXTENDED subtype 42" for an unknown subtype),
+// "FILE_CREATE" ... "FILE_CHECKPOINT" for file records.
+std::string PageRecordTypeName(uint8_t type_byte, ByteSpan payload);
+std::string_view FileRecordTypeName(uint8_t type_byte);
 
 // Decodes the header of the record at the start of `in`: bits 3..0 of the first byte are
 // the number of bytes that follow (1..15), or 0, and then a varint V follows and the bytes

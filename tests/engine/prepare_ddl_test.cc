@@ -107,5 +107,25 @@ TEST(PrepareDdlTest, InterruptedAtAnyStepResumes) {
   }
 }
 
+// A kill between a step's "done" line and its newline, then a rerun killed again: the
+// second rerun must still read the plan (it once found "done\tdone\t2" and stopped for good).
+TEST(PrepareDdlTest, TornDoneLineThenAnotherInterruptionStillResumes) {
+  MemFileSystem base;
+  Markers(base);
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<DdlStep> steps, PlanDdlMarkers(base, "bk"));
+  ASSERT_TRUE(base.Rename("bk/db/d.ibd", "bk/db/gone").ok());  // step 1 ran, recorded torn
+  ASSERT_TRUE(base.RemoveFile("bk/db/gone").ok());
+  Put(base, std::string(kPrepareDdlPlanName), FormatDdlPlan(steps) + "done\t");
+  FaultInjectionFileSystem fs(base);
+  fs.FailNth(FsOp::kRename, 3, EIO);  // the plan's own rewrite, then a step's rename
+  EXPECT_FALSE(ResolveDdlMarkers(fs, "bk").ok());
+  size_t done = 0;
+  TM_ASSERT_OK(ParseDdlPlan(*io::ReadFileToString(base, "bk/" + std::string(kPrepareDdlPlanName)),
+                            &done).status());
+  fs.Reset();
+  TM_ASSERT_OK(ResolveDdlMarkers(fs, "bk").status());
+  EXPECT_EQ(Files(base), kResolved);
+}
+
 }  // namespace
 }  // namespace tidemark::engine

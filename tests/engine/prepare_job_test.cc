@@ -212,8 +212,66 @@ TEST(PrepareJobTest, RecordBeyondTheEndIsDataLoss) {
   absl::StatusOr<PrepareResult> r = Prepare(fs);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(r.status().message(),
-            "tablespace 5 page 20 ('test/t.ibd'): beyond the end of the file (0 bytes read at "
-            "offset 327680) and not initialised by the log");
+            absl::StrFormat("tablespace 5 page 20 ('test/t.ibd'): beyond the end of the file (8 "
+                            "pages) and not initialised by the log (first record at LSN %d)",
+                            kC + 31));
+}
+
+// Found before anything is written, even when earlier batches have pages to write.
+TEST(PrepareJobTest, RecordBeyondTheEndChangesNothing) {
+  MemFileSystem fs;
+  BackupBuilder b(fs);
+  AddWrites(b);
+  b.Mtr(MtrBuilder().Write(Pid(5, 20), 100, Bytes("z")));
+  b.Write();
+  const auto before = Snapshot(fs);
+  EXPECT_EQ(Prepare(fs, {.batch_bytes = 1}).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Snapshot(fs), before);
+}
+
+TEST(PrepareJobTest, GarbledCheckpointsIsFailedPrecondition) {
+  MemFileSystem fs;
+  BackupBuilder b(fs);
+  b.Write();
+  ASSERT_TRUE(io::WriteStringToFile(fs, kDir + "/xtrabackup_checkpoints", "backup_type = x\n").ok());
+  absl::StatusOr<PrepareResult> r = Prepare(fs);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("'bk/xtrabackup_checkpoints'"), std::string::npos)
+      << r.status();
+  EXPECT_NE(r.status().message().find(": not a backup tidemark can prepare"), std::string::npos)
+      << r.status();
+}
+
+// The survey runs before the DDL markers are resolved: a damaged log changes nothing.
+TEST(PrepareJobTest, DamagedLogLeavesDdlMarkersAlone) {
+  MemFileSystem fs;
+  BackupBuilder b(fs);
+  AddWrites(b);
+  b.Write();
+  ASSERT_TRUE(io::WriteStringToFile(fs, kDir + "/test/x.ibd", "x").ok());
+  ASSERT_TRUE(io::WriteStringToFile(fs, kDir + "/test/x.del", "").ok());
+  std::string log = Read(fs, kDir + "/ib_logfile0");
+  log.resize(log.size() - 3);
+  ASSERT_TRUE(io::WriteStringToFile(fs, kDir + "/ib_logfile0", log).ok());
+  absl::StatusOr<PrepareResult> r = Prepare(fs);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(r.status().message().rfind("ib_logfile0: ", 0), 0u) << r.status();
+  EXPECT_TRUE(fs.Stat(kDir + "/test/x.ibd").ok());
+  EXPECT_TRUE(fs.Stat(kDir + "/test/x.del").ok());
+}
+
+TEST(PrepareJobTest, EveryPhaseIsANote) {
+  MemFileSystem fs;
+  BackupBuilder b(fs);
+  AddWrites(b);
+  b.Write();
+  std::vector<std::string> notes;
+  PrepareEnv env{.fs = fs, .on_note = [&](std::string_view n) {
+                   if (n.starts_with("phase: ")) notes.emplace_back(n);
+                 }};
+  TM_ASSERT_OK(RunPrepare({.target_dir = kDir}, env).status());
+  EXPECT_EQ(notes, (std::vector<std::string>{"phase: recovering", "phase: scanning", "phase: ddl",
+                                             "phase: applying", "phase: finishing", "phase: done"}));
 }
 
 TEST(PrepareJobTest, TablespaceWithoutFileIsDataLoss) {

@@ -2,10 +2,13 @@
 // ibdata files, matching with the log, and file sizes.
 #include "engine/prepare_spaces.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "innodb/redo/log_writer.h"
+#include "innodb/redo/mtr.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/status_macros.h"
 #include "tests/support/tablespace_builder.h"
@@ -115,6 +118,56 @@ TEST(PrepareSpacesTest, CutsATruncatedUndoTablespace) {
   survey.spaces[3].trim_lsn = Lsn(100);
   TM_ASSERT_OK(s.ApplySizes(fs, "bk", survey).status());
   EXPECT_EQ(fs.Stat("bk/undo001")->size, 2u * kPage);
+}
+
+// An mtr starting at `lsn` (its bytes kept in `keep`).
+innodb::Mtr MtrAt(uint64_t lsn, const innodb::MtrBuilder& b,
+                  std::vector<std::unique_ptr<std::vector<uint8_t>>>& keep) {
+  keep.push_back(std::make_unique<std::vector<uint8_t>>(innodb::EncodeMtr(b.records(), 1)));
+  auto g = innodb::LogGeometry::Create(Lsn(lsn), 1 << 30);
+  std::vector<uint8_t> scratch;
+  innodb::MtrResult r =
+      innodb::ReadMtr(innodb::LogView(Lsn(lsn), *keep.back()), {.geometry = *g}, scratch);
+  EXPECT_TRUE(r.ok()) << r.detail;
+  return r.mtr;
+}
+
+innodb::RedoPageId Pid(uint32_t space, uint32_t page) { return {SpaceId(space), PageNo(page)}; }
+
+TEST(TailPagesTest, PageBeyondTheFileNotInitialisedIsDataLoss) {
+  MemFileSystem fs;
+  Backup(fs);
+  TM_ASSERT_OK_AND_ASSIGN(PrepareSpaces s, PrepareSpaces::Discover(fs, "bk"));
+  TailPages tail(s.PageCounts());
+  std::vector<std::unique_ptr<std::vector<uint8_t>>> keep;
+  const std::vector<uint8_t> x = {1};
+  TM_ASSERT_OK(tail.Add(MtrAt(20000, innodb::MtrBuilder().Write(Pid(7, 2), 100, x), keep)));
+  TM_ASSERT_OK(tail.Add(MtrAt(21000, innodb::MtrBuilder().InitPage(Pid(7, 6)).Write(Pid(7, 6), 100, x), keep)));
+  innodb::LogSurvey survey = SurveyWith(7, "./db/t.ibd");
+  TM_ASSERT_OK(tail.Check(s, survey));  // page 2 is in the file, page 6 is initialised
+  TM_ASSERT_OK(tail.Add(MtrAt(22000, innodb::MtrBuilder().Write(Pid(7, 8), 100, x), keep)));
+  const absl::Status st = tail.Check(s, survey);
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(st.message(),
+            "tablespace 7 page 8 ('db/t.ibd'): beyond the end of the file (5 pages) and not "
+            "initialised by the log (first record at LSN 22000)");
+}
+
+// Extending the file to the log's size would make page 8 a page of zeros with records to
+// apply: refused all the same. A deleted tablespace needs nothing.
+TEST(TailPagesTest, SizesFromTheLogDoNotExcuseAPageBeyondTheFile) {
+  MemFileSystem fs;
+  Backup(fs);
+  TM_ASSERT_OK_AND_ASSIGN(PrepareSpaces s, PrepareSpaces::Discover(fs, "bk"));
+  TailPages tail(s.PageCounts());
+  std::vector<std::unique_ptr<std::vector<uint8_t>>> keep;
+  TM_ASSERT_OK(tail.Add(MtrAt(20000, innodb::MtrBuilder().Write(Pid(7, 8), 100, std::vector<uint8_t>{1}), keep)));
+  innodb::LogSurvey survey = SurveyWith(7, "./db/t.ibd");
+  survey.spaces[7].recv_size = 9;  // ApplySizes would extend the file to 9 pages
+  EXPECT_EQ(tail.Check(s, survey).code(), absl::StatusCode::kDataLoss);
+  survey.spaces[7].recv_size.reset();
+  survey.spaces[7].deleted = true;
+  TM_ASSERT_OK(tail.Check(s, survey));
 }
 
 }  // namespace

@@ -30,4 +30,5 @@ list(APPEND TIDEMARK_UNIT_TESTS
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/manifest_test.cc)
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/backup_target_test.cc)
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/page_compare_test.cc ${CMAKE_CURRENT_LIST_DIR}/restore_job_test.cc)
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/prepare_report_test.cc)
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/prepare_job_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_apply_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_ddl_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_journal_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_log_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_spaces_test.cc)

@@ -25,6 +25,7 @@
 #include "innodb/base/status.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/restore_check.h"
+#include "tests/support/sql_loop.h"
 #include "tests/support/status_macros.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
@@ -49,45 +50,6 @@ double SecondsSince(Clock::time_point t0) {
 }
 
 // ------------------------------------------------------------------ loads
-
-// Runs step(connection, i) for i = 0, 1, ... on its own connection, in its own thread, until
-// stopped or a step fails.
-class SqlLoop {
- public:
-  using Step = std::function<absl::Status(SqlConnection&, int64_t)>;
-  SqlLoop(std::unique_ptr<SqlConnection> conn, Step step)
-      : conn_(std::move(conn)),
-        step_(std::move(step)),
-        thread_([this](std::stop_token stop) { Run(stop); }) {}
-  // Stops the loop and returns the error that ended it early, if any.
-  absl::Status Stop() {
-    thread_.request_stop();
-    if (thread_.joinable()) thread_.join();
-    return status_;
-  }
-  int64_t iterations() const { return iterations_; }
-
- private:
-  void Run(std::stop_token stop) {
-    for (int64_t i = 0; !stop.stop_requested(); ++i) {
-      if (absl::Status s = step_(*conn_, i); !s.ok()) {
-        status_ = s;
-        return;
-      }
-      ++iterations_;
-    }
-  }
-  std::unique_ptr<SqlConnection> conn_;
-  Step step_;
-  std::atomic<int64_t> iterations_{0};
-  absl::Status status_;
-  std::jthread thread_;  // last: starts once the members above exist
-};
-
-absl::StatusOr<std::unique_ptr<SqlLoop>> StartLoop(const TestServer& server, SqlLoop::Step step) {
-  TM_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> conn, server.Connect());
-  return std::make_unique<SqlLoop>(std::move(conn), std::move(step));
-}
 
 absl::StatusOr<uint64_t> ServerLsn(TestServer& server) {
   TM_ASSIGN_OR_RETURN(std::vector<Row> rows,

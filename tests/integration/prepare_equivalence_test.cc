@@ -37,6 +37,7 @@
 #include "innodb/redo/record.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/restore_check.h"
+#include "tests/support/sql_loop.h"
 #include "tests/support/status_macros.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
@@ -54,42 +55,6 @@ using ::testing::IsEmpty;
                       "mariadb-binlog")
 
 // ------------------------------------------------------------------ loads
-
-// Runs step(connection, i) for i = 0, 1, ... in its own thread until stopped or a step fails.
-class SqlLoop {
- public:
-  using Step = std::function<absl::Status(SqlConnection&, int64_t)>;
-  SqlLoop(std::unique_ptr<SqlConnection> conn, Step step)
-      : conn_(std::move(conn)),
-        step_(std::move(step)),
-        thread_([this](std::stop_token stop) { Run(stop); }) {}
-  absl::Status Stop() {
-    thread_.request_stop();
-    if (thread_.joinable()) thread_.join();
-    return status_;
-  }
-  int64_t iterations() const { return iterations_; }
-
- private:
-  void Run(std::stop_token stop) {
-    for (int64_t i = 0; !stop.stop_requested(); ++i, ++iterations_) {
-      if (absl::Status s = step_(*conn_, i); !s.ok()) {
-        status_ = s;
-        return;
-      }
-    }
-  }
-  std::unique_ptr<SqlConnection> conn_;
-  Step step_;
-  std::atomic<int64_t> iterations_{0};
-  absl::Status status_;
-  std::jthread thread_;
-};
-
-absl::StatusOr<std::unique_ptr<SqlLoop>> StartLoop(const TestServer& server, SqlLoop::Step step) {
-  TM_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> conn, server.Connect());
-  return std::make_unique<SqlLoop>(std::move(conn), std::move(step));
-}
 
 constexpr const char* kFormats[] = {"REDUNDANT", "COMPACT", "DYNAMIC", "COMPRESSED"};
 
@@ -210,25 +175,10 @@ struct RedoCensus {
 };
 
 std::string RecordName(const innodb::RedoRecord& r) {
-  static const char* kPage[] = {"FREE_PAGE", "INIT_PAGE", "EXTENDED", "WRITE",
-                                "MEMSET",    "MEMMOVE",   "RESERVED", "OPTION"};
-  static const char* kExt[] = {"INIT_ROW_FORMAT_REDUNDANT",
-                               "INIT_ROW_FORMAT_DYNAMIC",
-                               "UNDO_INIT",
-                               "UNDO_APPEND",
-                               "INSERT_HEAP_REDUNDANT",
-                               "INSERT_REUSE_REDUNDANT",
-                               "INSERT_HEAP_DYNAMIC",
-                               "INSERT_REUSE_DYNAMIC",
-                               "DELETE_ROW_FORMAT_REDUNDANT",
-                               "DELETE_ROW_FORMAT_DYNAMIC",
-                               "TRIM_PAGES"};
-  if (r.kind == innodb::RecordKind::kFile)
-    return absl::StrFormat("FILE 0x%02x", r.type_byte & 0xF0);
-  const std::string name = kPage[(r.type_byte & 0x70) >> 4];
-  if (name != "EXTENDED" || r.payload.empty()) return name;
-  const uint8_t sub = r.payload[0];
-  return "EXTENDED " + (sub < 11 ? std::string(kExt[sub]) : absl::StrFormat("%d", sub));
+  if (r.kind == innodb::RecordKind::kFile) {
+    return std::string(innodb::FileRecordTypeName(r.type_byte));
+  }
+  return innodb::PageRecordTypeName(r.type_byte, r.payload);
 }
 
 // Every record of a backup's ib_logfile0 from its checkpoint to the end of the copied log.

@@ -8,9 +8,12 @@
 #include <optional>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/backup_report.h"
 #include "engine/prepare_job.h"
+#include "engine/prepare_report.h"
 #include "io/posix_file_system.h"
-#include "nlohmann/json.hpp"
 #include "tools/tidemark/exit_codes.h"
 
 namespace tidemark::tools {
@@ -45,24 +48,32 @@ int ExitCodeFor(const absl::Status& s) {
   }
 }
 
-void PrintProgress(const PrepareFlags& f, const engine::PrepareProgress& p) {
-  const uint64_t span = p.end_lsn.value() - p.start_lsn.value();
-  const double fraction = span == 0 ? 1.0 : double(p.lsn.value() - p.start_lsn.value()) / span;
-  if (f.progress == "json") {
-    nlohmann::ordered_json j{{"event", "progress"}, {"phase", engine::PreparePhaseName(p.phase)},
-                             {"start_lsn", p.start_lsn.value()}, {"lsn", p.lsn.value()},
-                             {"end_lsn", p.end_lsn.value()}, {"batch", p.batch},
-                             {"batch_pages", p.batch_pages}, {"batch_pages_done", p.batch_pages_done},
-                             {"pages_written", p.pages_written}};
-    std::fprintf(stderr, "%s\n", j.dump().c_str());
-    return;
+// Prints progress on stderr: every phase change and new batch, otherwise at most once a
+// second (a JSON event) or five times a second (the terminal line).
+class ProgressPrinter {
+ public:
+  ProgressPrinter(bool json, absl::Time start) : json_(json), start_(start) {}
+
+  void operator()(const engine::PrepareProgress& p) {
+    const absl::Time now = absl::Now();
+    const bool step = p.phase != last_.phase || p.batch != last_.batch;
+    if (!step && now - printed_ < (json_ ? absl::Seconds(1) : absl::Milliseconds(200))) return;
+    printed_ = now;
+    last_ = p;
+    const double secs = absl::ToDoubleSeconds(now - start_);
+    if (json_) {
+      std::fprintf(stderr, "%s\n", engine::PrepareProgressJson(p, secs).c_str());
+    } else {
+      std::fprintf(stderr, "\r%s   ", engine::PrepareProgressLine(p, secs).c_str());
+    }
   }
-  std::fprintf(stderr, "\r%-10s log %5.1f%%  batch %llu: %llu / %llu pages   ",
-               std::string(engine::PreparePhaseName(p.phase)).c_str(), fraction * 100,
-               static_cast<unsigned long long>(p.batch),
-               static_cast<unsigned long long>(p.batch_pages_done),
-               static_cast<unsigned long long>(p.batch_pages));
-}
+
+ private:
+  bool json_;
+  absl::Time start_;
+  absl::Time printed_ = absl::InfinitePast();
+  engine::PrepareProgress last_;
+};
 
 }  // namespace
 
@@ -86,12 +97,15 @@ int RunPrepareCommand(const PrepareFlags& f) {
     return kExitUsage;
   }
   auto fs = io::NewPosixFileSystem();
-  const bool live = f.progress == "json" || (f.progress == "auto" && isatty(STDERR_FILENO));
+  const absl::Time start = absl::Now();
+  const bool json = f.progress == "json";
+  const bool live = json || (f.progress == "auto" && isatty(STDERR_FILENO));
   engine::PrepareEnv env{.fs = *fs};
-  if (live) env.on_progress = [&](const engine::PrepareProgress& p) { PrintProgress(f, p); };
+  ProgressPrinter printer(json, start);
+  if (live) env.on_progress = [&](const engine::PrepareProgress& p) { printer(p); };
   env.on_note = [&](std::string_view note) {
-    if (f.progress == "json") {
-      std::fprintf(stderr, "%s\n", nlohmann::ordered_json{{"event", "note"}, {"message", note}}.dump().c_str());
+    if (json) {
+      std::fprintf(stderr, "%s\n", engine::NoteJson(note).c_str());
     } else {
       std::fprintf(stderr, "%stidemark: %.*s\n", live ? "\n" : "", static_cast<int>(note.size()),
                    note.data());
@@ -100,22 +114,16 @@ int RunPrepareCommand(const PrepareFlags& f) {
   engine::PrepareOptions o{.target_dir = f.target_dir, .apply_log_only = f.apply_log_only,
                            .use_memory = *memory, .parallel = static_cast<size_t>(f.parallel)};
   absl::StatusOr<engine::PrepareResult> r = engine::RunPrepare(o, env);
-  if (live && f.progress != "json") std::fputc('\n', stderr);
+  if (live && !json) std::fputc('\n', stderr);
   if (!r.ok()) {
+    if (json) std::fprintf(stderr, "%s\n", engine::FailedJson(r.status()).c_str());
     std::fprintf(stderr, "tidemark: prepare failed: %s\n", std::string(r.status().message()).c_str());
     return ExitCodeFor(r.status());
   }
+  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  if (json) std::fprintf(stderr, "%s\n", engine::PrepareDoneJson(*r, secs).c_str());
   if (r->already_prepared) return kExitOk;
-  std::fprintf(stderr,
-               "tidemark: prepare complete: redo applied from LSN %llu to %llu in %llu batch(es), "
-               "%llu pages written (%llu read, %llu entries applied, %llu already on disk)%s\n",
-               static_cast<unsigned long long>(r->checkpoint_lsn.value()),
-               static_cast<unsigned long long>(r->end_lsn.value()),
-               static_cast<unsigned long long>(r->batches),
-               static_cast<unsigned long long>(r->stats.pages_written),
-               static_cast<unsigned long long>(r->stats.pages_read),
-               static_cast<unsigned long long>(r->stats.entries_applied),
-               static_cast<unsigned long long>(r->stats.entries_skipped),
+  std::fprintf(stderr, "tidemark: %s%s\n", engine::PrepareSummaryLine(*r, secs).c_str(),
                f.apply_log_only ? "; xtrabackup_checkpoints left unchanged (--apply-log-only)" : "");
   return kExitOk;
 }

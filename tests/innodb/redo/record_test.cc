@@ -282,5 +282,20 @@ TEST(RedoRecordTest, DigestTakesTheCheckpointAndStopsAtErrors) {
             absl::StatusCode::kDataLoss);
 }
 
+TEST(RecordTypeNameTest, PageFileAndExtendedNames) {
+  const uint8_t sub_undo[] = {3, 1, 2, 3};
+  const uint8_t sub_bad[] = {42};
+  EXPECT_EQ(PageRecordTypeName(0x32, {}), "WRITE");
+  EXPECT_EQ(PageRecordTypeName(0xB2, {}), "WRITE");  // same_page bit and length ignored
+  EXPECT_EQ(PageRecordTypeName(0x00, {}), "FREE_PAGE");
+  EXPECT_EQ(PageRecordTypeName(0x70, {}), "OPTION");
+  EXPECT_EQ(PageRecordTypeName(0x24, sub_undo), "EXTENDED UNDO_APPEND");
+  EXPECT_EQ(PageRecordTypeName(0x21, sub_bad), "EXTENDED subtype 42");
+  EXPECT_EQ(PageRecordTypeName(0x20, {}), "EXTENDED");
+  EXPECT_EQ(FileRecordTypeName(0x80), "FILE_CREATE");
+  EXPECT_EQ(FileRecordTypeName(0xA5), "FILE_RENAME");
+  EXPECT_EQ(FileRecordTypeName(0xFA), "FILE_CHECKPOINT");
+}
+
 }  // namespace
 }  // namespace tidemark::innodb
