@@ -29,36 +29,6 @@ namespace {
 constexpr uint16_t kNoSamePage = 1;  // after FREE_PAGE: no same_page byte write allowed
 constexpr uint16_t kAfterInit = kFilPageType;
 
-std::string_view PageRecordName(uint8_t type_byte) {
-  static constexpr std::string_view kNames[] = {"FREE_PAGE", "INIT_PAGE", "EXTENDED", "WRITE",
-                                                "MEMSET",    "MEMMOVE",   "RESERVED", "OPTION"};
-  return kNames[(type_byte >> 4) & 7];
-}
-
-std::string_view ExtendedName(uint8_t subtype) {
-  static constexpr std::string_view kNames[] = {"INIT_ROW_FORMAT_REDUNDANT",
-                                                "INIT_ROW_FORMAT_DYNAMIC",
-                                                "UNDO_INIT",
-                                                "UNDO_APPEND",
-                                                "INSERT_HEAP_REDUNDANT",
-                                                "INSERT_REUSE_REDUNDANT",
-                                                "INSERT_HEAP_DYNAMIC",
-                                                "INSERT_REUSE_DYNAMIC",
-                                                "DELETE_ROW_FORMAT_REDUNDANT",
-                                                "DELETE_ROW_FORMAT_DYNAMIC",
-                                                "TRIM_PAGES"};
-  return subtype < std::size(kNames) ? kNames[subtype] : "unknown subtype";
-}
-
-// "WRITE", "EXTENDED UNDO_APPEND": the TYPE of "record N (TYPE): reason".
-std::string RecordName(const PageRecordRef& r) {
-  const PageRecordType t = PageRecordType(r.type_byte & 0x70);
-  if (t != PageRecordType::kExtended || r.payload.empty()) {
-    return std::string(PageRecordName(r.type_byte));
-  }
-  return absl::StrFormat("EXTENDED %s", ExtendedName(r.payload[0]));
-}
-
 // How the server bounds each varint parameter against the bytes left in the record
 // (the `ll >= rlen`, `ll > rlen` and `ll != rlen` tests of log_phys_t::apply).
 enum class Then : uint8_t {
@@ -101,7 +71,8 @@ class MtrApplier {
   absl::Status Apply(size_t index, const PageRecordRef& r) {
     const absl::Status s = Dispatch(r);
     if (s.ok()) return s;
-    return Annotate(s, absl::StrFormat("record %d (%s)", index, RecordName(r)));
+    return Annotate(s, absl::StrFormat("record %d (%s)", index,
+                                       PageRecordTypeName(r.type_byte, r.payload)));
   }
 
  private:

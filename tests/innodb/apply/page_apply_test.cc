@@ -341,7 +341,7 @@ TEST(PageApplyTest, ExtendedWithoutOrWithUnknownSubtypeIsCorrupt) {
   ExpectDataLoss(Recs().Id(PageRecordType::kExtended, {}).ApplyTo(page),
                  "record 0 (EXTENDED): EXTENDED record without subtype");
   ExpectDataLoss(Recs().Id(PageRecordType::kExtended, {11}).ApplyTo(page),
-                 "record 0 (EXTENDED unknown subtype): unknown EXTENDED subtype");
+                 "record 0 (EXTENDED subtype 11): unknown EXTENDED subtype");
   ExpectDataLoss(
       Recs().Id(PageRecordType::kExtended, Ext(ExtendedType::kUndoInit, {0})).ApplyTo(page),
       "record 0 (EXTENDED UNDO_INIT): unexpected parameters");
