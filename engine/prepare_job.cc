@@ -160,7 +160,10 @@ class PrepareJob {
 
   uint64_t BatchBudget(const ApplyOptions& apply) const {
     if (o_.batch_bytes != 0) return o_.batch_bytes;
-    const uint64_t fixed = apply.group_bytes + scan_->survey_bytes();
+    // What the store and the page groups do not account for: the 8 MiB log chunk, thread
+    // stacks, the binary, and malloc's own overhead (measured at about a tenth of the total).
+    const uint64_t untracked = (uint64_t{24} << 20) + o_.use_memory / 8;
+    const uint64_t fixed = apply.group_bytes + scan_->survey_bytes() + untracked;
     return std::max(kMinBatchBytes, o_.use_memory > fixed ? o_.use_memory - fixed : 0);
   }
 
