@@ -162,7 +162,11 @@ class PrepareJob {
     if (o_.batch_bytes != 0) return o_.batch_bytes;
     // What the store and the page groups do not account for: the 8 MiB log chunk, thread
     // stacks, the binary, and malloc's own overhead (measured at about a tenth of the total).
-    const uint64_t untracked = (uint64_t{24} << 20) + o_.use_memory / 8;
+    // Only for budgets of 64 MiB and more: below that the store's 1 MiB arena chunks
+    // dominate, and a reserve would leave batches of a single mtr.
+    const uint64_t untracked = o_.use_memory >= (uint64_t{64} << 20)
+                                   ? (uint64_t{24} << 20) + o_.use_memory / 8
+                                   : 0;
     const uint64_t fixed = apply.group_bytes + scan_->survey_bytes() + untracked;
     return std::max(kMinBatchBytes, o_.use_memory > fixed ? o_.use_memory - fixed : 0);
   }

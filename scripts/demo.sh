@@ -17,6 +17,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# wait_for_server SOCKET: until the server on SOCKET answers (30 s at most).
+wait_for_server() {
+  for _ in $(seq 60); do
+    mariadb --no-defaults --socket="$1" -uroot -e 'select 1' >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "demo: the server on $1 did not start" >&2
+  return 1
+}
 
 echo "demo: starting a throwaway MariaDB in $work"
 mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$work/data" \
@@ -25,10 +34,7 @@ mariadbd --no-defaults --user="$(id -un)" --datadir="$work/data" --socket="$work
   --skip-networking --innodb-buffer-pool-size=128M --innodb-log-file-size=64M \
   >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 60); do
-  mariadb --no-defaults --socket="$work/sock" -uroot -e 'select 1' >/dev/null 2>&1 && break
-  sleep 0.5
-done
+wait_for_server "$work/sock"
 sql() { mariadb --no-defaults --socket="$work/sock" -uroot "$@"; }
 sql -e "
   CREATE DATABASE shop; USE shop;
@@ -56,10 +62,7 @@ build/tools/tidemark restore --target-dir "$work/backup" --datadir "$work/restor
 mariadbd --no-defaults --user="$(id -un)" --datadir="$work/restored" --socket="$work/sock2" \
   --skip-networking --innodb-buffer-pool-size=128M >"$work/server2.log" 2>&1 &
 pid2=$!
-for _ in $(seq 60); do
-  mariadb --no-defaults --socket="$work/sock2" -uroot -e 'select 1' >/dev/null 2>&1 && break
-  sleep 0.5
-done
+wait_for_server "$work/sock2"
 sql2() { mariadb --no-defaults --socket="$work/sock2" -uroot "$@"; }
 sql2 -e "CHECK TABLE shop.orders, shop.archive, shop.legacy EXTENDED"
 sql2 -e "SELECT COUNT(*) AS orders_rows_in_backup FROM shop.orders"
