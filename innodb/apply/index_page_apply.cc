@@ -94,6 +94,19 @@ struct Owner {
   size_t slot = 0;
 };
 
+// Walks the directory up from owner.slot (the last slot) to the slot that points to
+// owner.rec, as both the insert and the delete do.
+absl::Status FindOwnerSlot(ByteSpan frame, Owner& owner) {
+  const size_t first_slot = DirSlot(frame.size(), 0);
+  while (ReadBe16(frame, owner.slot) != owner.rec) {
+    owner.slot += kPageDirSlotSize;
+    if (owner.slot == first_slot) {
+      return Corrupt("no directory slot points to owner record 0x%x", owner.rec);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Owner> FindInsertOwner(ByteSpan frame, const Heap& heap, size_t next_rec,
                                       bool comp) {
   Owner owner{next_rec, 0, heap.last_slot};
@@ -108,13 +121,7 @@ absl::StatusOr<Owner> FindInsertOwner(ByteSpan frame, const Heap& heap, size_t n
   if (owner.n_owned > kPageDirSlotMaxNOwned) {
     return Corrupt("owner record 0x%x owns %d records", owner.rec, owner.n_owned);
   }
-  const size_t first_slot = DirSlot(frame.size(), 0);
-  while (ReadBe16(frame, owner.slot) != owner.rec) {
-    owner.slot += kPageDirSlotSize;
-    if (owner.slot == first_slot) {
-      return Corrupt("no directory slot points to owner record 0x%x", owner.rec);
-    }
-  }
+  TM_RETURN_IF_ERROR(FindOwnerSlot(frame, owner));
   return owner;
 }
 
@@ -345,13 +352,7 @@ absl::StatusOr<Owner> FindDeleteOwner(ByteSpan frame, const Victim& v, size_t sl
     if (i-- == 0) return Corrupt("no owner record within PAGE_N_RECS records (cyclic list?)");
   }
   owner.n_owned--;
-  const size_t first_slot = DirSlot(frame.size(), 0);
-  while (ReadBe16(frame, owner.slot) != owner.rec) {
-    owner.slot += kPageDirSlotSize;
-    if (owner.slot == first_slot) {
-      return Corrupt("no directory slot points to owner record 0x%x", owner.rec);
-    }
-  }
+  TM_RETURN_IF_ERROR(FindOwnerSlot(frame, owner));
   return owner;
 }
 

@@ -19,6 +19,7 @@
 #include "io/posix_file_system.h"
 #include "nlohmann/json.hpp"
 #include "tools/tidemark/exit_codes.h"
+#include "tools/tidemark/note_printer.h"
 
 namespace tidemark::tools {
 
@@ -101,14 +102,7 @@ int RunBackupCommand(const BackupFlags& f) {
   engine::BackupEnv env{.fs = *fs, .clock = clock, .sql = sql};
   if (live) env.on_progress = [&](const engine::BackupProgress& p) { PrintProgress(f, p, start); };
   const bool json = f.progress == "json";
-  env.on_note = [&](std::string_view note) {
-    if (json) {
-      std::fprintf(stderr, "%s\n", engine::NoteJson(note).c_str());
-    } else {
-      std::fprintf(stderr, "%stidemark: %.*s\n", live ? "\n" : "", static_cast<int>(note.size()),
-                   note.data());
-    }
-  };
+  env.on_note = NotePrinter(json, live);
   engine::BackupJobOptions o;
   o.target_dir = f.target_dir;
   o.parallel = f.parallel > 0 ? f.parallel : std::max(1u, std::thread::hardware_concurrency());

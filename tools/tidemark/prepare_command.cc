@@ -15,6 +15,7 @@
 #include "engine/prepare_report.h"
 #include "io/posix_file_system.h"
 #include "tools/tidemark/exit_codes.h"
+#include "tools/tidemark/note_printer.h"
 
 namespace tidemark::tools {
 
@@ -103,14 +104,7 @@ int RunPrepareCommand(const PrepareFlags& f) {
   engine::PrepareEnv env{.fs = *fs};
   ProgressPrinter printer(json, start);
   if (live) env.on_progress = [&](const engine::PrepareProgress& p) { printer(p); };
-  env.on_note = [&](std::string_view note) {
-    if (json) {
-      std::fprintf(stderr, "%s\n", engine::NoteJson(note).c_str());
-    } else {
-      std::fprintf(stderr, "%stidemark: %.*s\n", live ? "\n" : "", static_cast<int>(note.size()),
-                   note.data());
-    }
-  };
+  env.on_note = NotePrinter(json, live);
   engine::PrepareOptions o{.target_dir = f.target_dir, .apply_log_only = f.apply_log_only,
                            .use_memory = *memory, .parallel = static_cast<size_t>(f.parallel)};
   absl::StatusOr<engine::PrepareResult> r = engine::RunPrepare(o, env);
