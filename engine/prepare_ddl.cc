@@ -89,7 +89,42 @@ absl::Status PlanRenames(io::FileSystem& fs, std::string_view dir, const Markers
   return absl::OkStatus();
 }
 
+absl::Status CopyStep(io::FileSystem& fs, std::string_view dir, const DdlStep& step) {
+  const std::string to = io::JoinPath(dir, step.to);
+  const std::string tmp = to + ".tidemark-tmp";
+  if (const std::string parent = Parent(step.to); !parent.empty()) {
+    TM_RETURN_IF_ERROR(io::CreateDirs(fs, io::JoinPath(dir, parent)));
+  }
+  TM_ASSIGN_OR_RETURN(auto in, fs.OpenForRead(step.from));
+  TM_ASSIGN_OR_RETURN(auto out, fs.OpenForWrite(tmp, io::WriteOptions{.mode = 0640}));
+  std::vector<uint8_t> buf(size_t{1} << 20);
+  for (uint64_t off = 0;;) {
+    TM_ASSIGN_OR_RETURN(size_t n, in->ReadAt(off, buf));
+    if (n == 0) break;
+    TM_RETURN_IF_ERROR(out->Append(ByteSpan(buf.data(), n)));
+    off += n;
+  }
+  TM_RETURN_IF_ERROR(out->Sync());
+  TM_RETURN_IF_ERROR(out->Close());
+  TM_RETURN_IF_ERROR(fs.Rename(tmp, to));
+  return fs.SyncDir(io::JoinPath(dir, Parent(step.to)));
+}
+
+absl::Status CreateStep(io::FileSystem& fs, std::string_view dir, const DdlStep& step) {
+  const std::string path = io::JoinPath(dir, step.from);
+  if (fs.Stat(path).ok()) return absl::OkStatus();
+  const std::string tmp = path + ".tidemark-tmp";
+  TM_ASSIGN_OR_RETURN(auto out, fs.OpenForWrite(tmp, io::WriteOptions{.mode = 0640}));
+  TM_RETURN_IF_ERROR(out->Truncate(step.size));
+  TM_RETURN_IF_ERROR(out->Sync());
+  TM_RETURN_IF_ERROR(out->Close());
+  TM_RETURN_IF_ERROR(fs.Rename(tmp, path));
+  return fs.SyncDir(io::JoinPath(dir, Parent(step.from)));
+}
+
 absl::Status RunStep(io::FileSystem& fs, std::string_view dir, const DdlStep& step) {
+  if (step.kind == DdlStep::Kind::kCopy) return CopyStep(fs, dir, step);
+  if (step.kind == DdlStep::Kind::kCreate) return CreateStep(fs, dir, step);
   const std::string from = io::JoinPath(dir, step.from);
   if (step.kind == DdlStep::Kind::kRemove) {
     absl::Status s = fs.RemoveFile(from);
@@ -148,8 +183,12 @@ absl::StatusOr<std::vector<DdlStep>> PlanDdlMarkers(io::FileSystem& fs, std::str
 std::string FormatDdlPlan(const std::vector<DdlStep>& steps) {
   std::string out;
   for (const DdlStep& s : steps) {
-    out += s.kind == DdlStep::Kind::kRemove ? absl::StrFormat("remove\t%s\n", s.from)
-                                            : absl::StrFormat("rename\t%s\t%s\n", s.from, s.to);
+    switch (s.kind) {
+      case DdlStep::Kind::kRemove: out += absl::StrFormat("remove\t%s\n", s.from); break;
+      case DdlStep::Kind::kRename: out += absl::StrFormat("rename\t%s\t%s\n", s.from, s.to); break;
+      case DdlStep::Kind::kCopy: out += absl::StrFormat("copy\t%s\t%s\n", s.from, s.to); break;
+      case DdlStep::Kind::kCreate: out += absl::StrFormat("create\t%s\t%d\n", s.from, s.size); break;
+    }
   }
   return out;
 }
@@ -175,6 +214,11 @@ absl::StatusOr<std::vector<DdlStep>> ParseDdlPlan(std::string_view text, size_t*
       steps.push_back({DdlStep::Kind::kRemove, f[1], ""});
     } else if (f[0] == "rename" && f.size() == 3) {
       steps.push_back({DdlStep::Kind::kRename, f[1], f[2]});
+    } else if (f[0] == "copy" && f.size() == 3) {
+      steps.push_back({DdlStep::Kind::kCopy, f[1], f[2]});
+    } else if (f[0] == "create" && f.size() == 3 && !f[2].empty() && f[2].size() < 20 &&
+               f[2].find_first_not_of("0123456789") == std::string::npos) {
+      steps.push_back({DdlStep::Kind::kCreate, f[1], "", std::stoull(f[2])});
     } else if (f[0] == "done" && f.size() == 2 && !f[1].empty() && f[1].size() < 10 &&
                f[1].find_first_not_of("0123456789") == std::string::npos) {
       *done = std::max<size_t>(*done, std::stoul(f[1]));
@@ -214,12 +258,22 @@ absl::StatusOr<DdlResolution> ResolveDdlMarkers(io::FileSystem& fs, std::string_
     if (s.kind == DdlStep::Kind::kRemove && !EndsWith(s.from, ".ibd")) ++r.markers;
     if (EndsWith(s.from, ".new")) ++r.markers;
   }
+  TM_RETURN_IF_ERROR(RunDdlPlan(fs, dir, steps));
+  return r;
+}
+
+absl::Status RunDdlStep(io::FileSystem& fs, std::string_view dir, const DdlStep& step) {
+  return RunStep(fs, dir, step);
+}
+
+absl::Status RunDdlPlan(io::FileSystem& fs, std::string_view dir,
+                        const std::vector<DdlStep>& steps) {
+  if (steps.empty()) return absl::OkStatus();
   const std::string text = FormatDdlPlan(steps);
   TM_RETURN_IF_ERROR(ReplaceFileAtomically(
       fs, dir, kPrepareDdlPlanName,
       ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
-  TM_RETURN_IF_ERROR(RunPlan(fs, dir, steps, 0));
-  return r;
+  return RunPlan(fs, dir, steps, 0);
 }
 
 }  // namespace tidemark::engine

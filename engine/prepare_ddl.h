@@ -21,11 +21,17 @@ namespace tidemark::engine {
 
 inline constexpr std::string_view kPrepareDdlPlanName = "tidemark_prepare.ddl";
 
-// One step; paths are relative to the backup directory.
+// One step; paths are relative to the backup directory, except a copy's source.
+//   kRemove  from: the file removed
+//   kRename  from -> to
+//   kCopy    from (an absolute path, e.g. in an incremental backup) copied to `to`: written
+//            as `to`.tidemark-tmp, synced, renamed over `to`
+//   kCreate  from: a new file of `size` zero bytes (left alone when it exists)
 struct DdlStep {
-  enum class Kind { kRemove, kRename } kind = Kind::kRemove;
-  std::string from;  // kRemove: the file removed
-  std::string to;    // kRename only
+  enum class Kind { kRemove, kRename, kCopy, kCreate } kind = Kind::kRemove;
+  std::string from;
+  std::string to;
+  uint64_t size = 0;
   bool operator==(const DdlStep&) const = default;
 };
 
@@ -35,7 +41,8 @@ struct DdlStep {
 // (mariadb-backup stops there too); a .ren marker that names no table.
 absl::StatusOr<std::vector<DdlStep>> PlanDdlMarkers(io::FileSystem& fs, std::string_view target_dir);
 
-// "remove\tPATH\n" / "rename\tFROM\tTO\n" lines, and the reverse. Errors: DataLoss naming
+// "remove\tPATH\n" / "rename\tFROM\tTO\n" / "copy\tFROM\tTO\n" / "create\tPATH\tSIZE\n" lines,
+// and the reverse. Errors: DataLoss naming
 // the line.
 std::string FormatDdlPlan(const std::vector<DdlStep>& steps);
 absl::StatusOr<std::vector<DdlStep>> ParseDdlPlan(std::string_view text, size_t* done);
@@ -51,5 +58,14 @@ struct DdlResolution {
 // whose source is gone and whose destination exists, or a removal of a missing file, counts
 // as done. Errors: PlanDdlMarkers' and the file system's, annotated.
 absl::StatusOr<DdlResolution> ResolveDdlMarkers(io::FileSystem& fs, std::string_view target_dir);
+
+// Runs one step (see DdlStep); idempotent. Errors: the file system's.
+absl::Status RunDdlStep(io::FileSystem& fs, std::string_view target_dir, const DdlStep& step);
+
+// Writes `steps` as the plan `tidemark_prepare.ddl` atomically and runs them, recording each
+// one done; a kill leaves the plan for ResolveDdlMarkers to finish. Nothing is done for an
+// empty list. Errors: the file system's, annotated with the step.
+absl::Status RunDdlPlan(io::FileSystem& fs, std::string_view target_dir,
+                        const std::vector<DdlStep>& steps);
 
 }  // namespace tidemark::engine

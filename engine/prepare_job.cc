@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/backup_metadata.h"
 #include "engine/prepare_ddl.h"
+#include "engine/prepare_incremental.h"
 #include "engine/prepare_journal.h"
 #include "engine/prepare_log.h"
 #include "engine/prepare_spaces.h"
@@ -37,14 +38,26 @@ class PrepareJob {
     SetPhase(PreparePhase::kRecovering);
     TM_RETURN_IF_ERROR(FinishInterrupted());
     TM_ASSIGN_OR_RETURN(XtrabackupCheckpoints cp, ReadCheckpoints());
+    TM_ASSIGN_OR_RETURN(std::optional<std::string> pending, PendingIncremental());
+    if (pending || !o_.incremental_dir.empty()) return RunIncremental(cp, pending);
     if (cp.backup_type == BackupType::kIncremental) {
       return absl::FailedPreconditionError(absl::StrFormat(
           "'%s' is an incremental backup: prepare its full base, then apply it to the base",
           o_.target_dir));
     }
     if (cp.backup_type == BackupType::kLogApplied) {
-      Note("the backup is already prepared (backup_type = log-applied): nothing to do");
+      TM_ASSIGN_OR_RETURN(BackupChain chain, ReadChain(fs_, o_.target_dir, cp));
       result_.already_prepared = true;
+      result_.chain_closed = chain.closed;
+      if (!o_.apply_log_only && !chain.closed) {
+        chain.closed = true;
+        TM_RETURN_IF_ERROR(WriteChain(fs_, o_.target_dir, chain));
+        result_.chain_closed = true;
+        Note("the backup is already prepared (backup_type = log-applied): its chain is now "
+             "closed, no incremental can be applied to it any more");
+        return result_;
+      }
+      Note("the backup is already prepared (backup_type = log-applied): nothing to do");
       return result_;
     }
     // Everything that only reads comes first, so that a damaged log or metadata is reported
@@ -126,7 +139,7 @@ class PrepareJob {
   }
 
   absl::Status Survey(const XtrabackupCheckpoints& cp) {
-    TM_ASSIGN_OR_RETURN(reader_, BackupLogReader::Open(fs_, o_.target_dir));
+    TM_ASSIGN_OR_RETURN(reader_, BackupLogReader::Open(fs_, LogDir()));
     TM_ASSIGN_OR_RETURN(innodb::RecoveryScanConfig config, ScanConfig());
     scan_ = std::make_unique<innodb::RecoveryScan>(config);
     result_.checkpoint_lsn = config.checkpoint.checkpoint_lsn;
@@ -206,7 +219,8 @@ class PrepareJob {
     return absl::OkStatus();
   }
 
-  absl::Status Finish(const XtrabackupCheckpoints& cp) {
+  // The fresh log, then the binlog position InnoDB recorded.
+  absl::Status WriteLogAndBinlog(const XtrabackupCheckpoints& cp) {
     SetPhase(PreparePhase::kFinishing);
     const std::string creator = PreparedLogCreator(reader_->head().header, ServerVersion());
     const std::vector<uint8_t> log = BuildPreparedLog(result_.end_lsn, creator);
@@ -219,15 +233,49 @@ class PrepareJob {
       TM_RETURN_IF_ERROR(
           ReplaceFileAtomically(fs_, o_.target_dir, kXtrabackupBinlogInfoName, AsBytes(pos)));
     }
-    if (o_.apply_log_only) return absl::OkStatus();
-    XtrabackupCheckpoints done = cp;
-    done.backup_type = BackupType::kLogApplied;
-    return ReplaceFileAtomically(fs_, o_.target_dir, kXtrabackupCheckpointsName,
-                                 AsBytes(FormatXtrabackupCheckpoints(done)));
+    return absl::OkStatus();
   }
 
+  // xtrabackup_checkpoints (log-applied) and the chain: open for incrementals with
+  // --apply-log-only, closed otherwise.
+  absl::Status WriteCheckpointsAndChain(const XtrabackupCheckpoints& cp, BackupChain chain) {
+    XtrabackupCheckpoints done = cp;
+    done.backup_type = BackupType::kLogApplied;
+    TM_RETURN_IF_ERROR(ReplaceFileAtomically(fs_, o_.target_dir, kXtrabackupCheckpointsName,
+                                             AsBytes(FormatXtrabackupCheckpoints(done))));
+    chain.closed = !o_.apply_log_only;
+    result_.chain_closed = chain.closed;
+    return WriteChain(fs_, o_.target_dir, chain);
+  }
+
+  absl::Status Finish(const XtrabackupCheckpoints& cp) {
+    TM_RETURN_IF_ERROR(WriteLogAndBinlog(cp));
+    TM_ASSIGN_OR_RETURN(BackupChain chain, ReadChain(fs_, o_.target_dir, cp));
+    return WriteCheckpointsAndChain(cp, std::move(chain));
+  }
+
+  const std::string& LogDir() const {
+    return o_.incremental_dir.empty() ? o_.target_dir : o_.incremental_dir;
+  }
+
+  // The incremental an interrupted prepare was applying (kIncrementalStateName), if any.
+  absl::StatusOr<std::optional<std::string>> PendingIncremental() {
+    absl::StatusOr<std::string> text =
+        io::ReadFileToString(fs_, io::JoinPath(o_.target_dir, kIncrementalStateName));
+    if (absl::IsNotFound(text.status())) return std::nullopt;
+    TM_RETURN_IF_ERROR(text.status());
+    const size_t nl = text->find('\n');
+    if (text->rfind("incremental-dir\t", 0) != 0 || nl == std::string::npos) {
+      return absl::DataLossError(absl::StrFormat("'%s': unexpected contents", kIncrementalStateName));
+    }
+    return text->substr(16, nl - 16);
+  }
+
+  absl::StatusOr<PrepareResult> RunIncremental(const XtrabackupCheckpoints& full_cp,
+                                               const std::optional<std::string>& pending);
+
   std::string ServerVersion() {
-    auto text = io::ReadFileToString(fs_, io::JoinPath(o_.target_dir, kXtrabackupInfoName));
+    auto text = io::ReadFileToString(fs_, io::JoinPath(LogDir(), kXtrabackupInfoName));
     if (!text.ok()) return "";
     auto info = ParseXtrabackupInfo(*text);
     return info.ok() ? info->server_version : "";
@@ -268,6 +316,92 @@ class PrepareJob {
   std::unique_ptr<innodb::RecoveryScan> scan_;
   std::unique_ptr<TailPages> tail_;  // from the survey until Recover checked it
 };
+
+absl::StatusOr<PrepareResult> PrepareJob::RunIncremental(const XtrabackupCheckpoints& full_cp,
+                                                         const std::optional<std::string>& pending) {
+  const std::string& inc = o_.incremental_dir;
+  result_.incremental = true;
+  if (pending && inc.empty()) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "'%s': an interrupted prepare was applying the incremental backup '%s': rerun it with "
+        "--incremental-dir %s",
+        o_.target_dir, *pending, *pending));
+  }
+  if (pending && *pending != inc) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "'%s': an interrupted prepare was applying the incremental backup '%s', not '%s': "
+        "finish that one first (--incremental-dir %s)",
+        o_.target_dir, *pending, inc, *pending));
+  }
+  TM_RETURN_IF_ERROR(Annotate(fs_.Stat(inc).status(), "incremental directory"));
+  absl::StatusOr<XtrabackupCheckpoints> inc_cp = ReadXtrabackupCheckpoints(fs_, inc);
+  if (absl::IsDataLoss(inc_cp.status()) || absl::IsNotFound(inc_cp.status())) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%s: '%s' is not a backup tidemark can apply", inc_cp.status().message(), inc));
+  }
+  TM_RETURN_IF_ERROR(inc_cp.status());
+  TM_ASSIGN_OR_RETURN(BackupChain chain, ReadChain(fs_, o_.target_dir, full_cp));
+  const BackupIdentity id = ReadBackupIdentity(fs_, inc);
+  if (pending) {
+    result_.resumed = true;
+    Note(absl::StrFormat("an interrupted prepare was applying '%s': applying it again", inc));
+    // The file steps of the interrupted run first, so that planning sees them done.
+    TM_RETURN_IF_ERROR(ResolveDdlMarkers(fs_, o_.target_dir).status());
+  } else {
+    TM_RETURN_IF_ERROR(CheckChain(o_.target_dir, full_cp, chain, inc, *inc_cp, id));
+  }
+  // Everything is read and checked before the first byte of the full backup changes: INC's
+  // deltas and metadata, and its redo log from end to end.
+  TM_ASSIGN_OR_RETURN(IncrementalPlan plan, PlanIncremental(fs_, o_.target_dir, inc, *inc_cp,
+                                                                   pending.has_value()));
+  TM_RETURN_IF_ERROR(Survey(*inc_cp));
+  reader_.reset();
+  scan_.reset();
+  tail_.reset();
+  if (!pending) {
+    // The chain as it is before this incremental, kept for a rerun (which cannot rebuild it
+    // from xtrabackup_checkpoints once that has the incremental's LSNs).
+    TM_RETURN_IF_ERROR(WriteChain(fs_, o_.target_dir, chain));
+    const std::string state = absl::StrFormat("incremental-dir\t%s\nfrom_lsn\t%d\nto_lsn\t%d\n", inc,
+                                              inc_cp->from_lsn.value(), inc_cp->to_lsn.value());
+    TM_RETURN_IF_ERROR(
+        ReplaceFileAtomically(fs_, o_.target_dir, kIncrementalStateName, AsBytes(state)));
+  }
+  SetPhase(PreparePhase::kDdl);
+  TM_RETURN_IF_ERROR(RunDdlPlan(fs_, o_.target_dir, plan.steps));
+  result_.ddl_steps = plan.steps.size();
+  SetPhase(PreparePhase::kDeltas);
+  TM_RETURN_IF_ERROR(ApplyDeltas(fs_, o_.target_dir, plan, o_.parallel, [&](uint64_t pages) {
+    progress_.pages_written = pages;
+    if (env_.on_progress) env_.on_progress(progress_);
+  }));
+  result_.delta_files = plan.deltas.size();
+  result_.delta_pages = plan.delta_pages;
+  // The incremental's redo, applied to the files as the deltas left them.
+  TM_RETURN_IF_ERROR(Survey(*inc_cp));
+  TM_RETURN_IF_ERROR(Recover());
+  XtrabackupCheckpoints cp = full_cp;
+  cp.recover_binlog_info = full_cp.recover_binlog_info;
+  TM_RETURN_IF_ERROR(WriteLogAndBinlog(cp));
+  TM_RETURN_IF_ERROR(ReplaceNonInnodbFiles(fs_, o_.target_dir, inc));
+  if (cp.to_lsn < inc_cp->to_lsn) {
+    cp.to_lsn = inc_cp->to_lsn;
+    cp.last_lsn = inc_cp->last_lsn;
+  }
+  if (!pending || chain.links.empty() || chain.links.back().to_lsn != inc_cp->to_lsn) {
+    chain.links.push_back({.incremental = true,
+                           .uuid = id.uuid,
+                           .base_uuid = id.base_uuid,
+                           .from_lsn = inc_cp->from_lsn,
+                           .to_lsn = inc_cp->to_lsn,
+                           .last_lsn = inc_cp->last_lsn});
+  }
+  TM_RETURN_IF_ERROR(WriteCheckpointsAndChain(cp, std::move(chain)));
+  TM_RETURN_IF_ERROR(fs_.RemoveFile(io::JoinPath(o_.target_dir, kIncrementalStateName)));
+  TM_RETURN_IF_ERROR(fs_.SyncDir(o_.target_dir));
+  SetPhase(PreparePhase::kDone);
+  return result_;
+}
 
 absl::Status PrepareJob::ReadBinlogPosition() {
   constexpr size_t kTrxSys = 38, kRsegs = 18, kSlot = 8, kNRsegs = 128;
@@ -321,6 +455,7 @@ std::string_view PreparePhaseName(PreparePhase phase) {
     case PreparePhase::kApplying: return "applying";
     case PreparePhase::kFinishing: return "finishing";
     case PreparePhase::kDone: return "done";
+    case PreparePhase::kDeltas: return "deltas";
   }
   return "unknown";
 }

@@ -25,9 +25,12 @@ namespace tidemark::engine {
 
 struct PrepareOptions {
   std::string target_dir;
-  // Apply the redo but leave xtrabackup_checkpoints as it is (backup_type stays
-  // full-backuped), for scripts that keep applying incrementals (docs/prepare.md).
+  // Keep the backup open for incrementals: without it, the prepare closes the chain
+  // (tidemark_chain) and no incremental can be applied afterwards (docs/prepare.md).
   bool apply_log_only = false;
+  // An incremental backup to apply to target_dir, a prepared full backup
+  // (prepare_incremental.h).
+  std::string incremental_dir;
   uint64_t use_memory = uint64_t{100} << 20;  // mariadb-backup's --use-memory default
   size_t parallel = 1;
   // Tests: bytes of stored redo per batch (0: derived from use_memory).
@@ -35,7 +38,7 @@ struct PrepareOptions {
   bool journal = true;  // the crash-safety journal; off only for benchmarks
 };
 
-enum class PreparePhase { kRecovering, kDdl, kScanning, kApplying, kFinishing, kDone };
+enum class PreparePhase { kRecovering, kDdl, kScanning, kApplying, kFinishing, kDone, kDeltas };
 std::string_view PreparePhaseName(PreparePhase phase);
 
 struct PrepareProgress {
@@ -63,12 +66,18 @@ struct PrepareResult {
   ApplyStats stats;
   std::string binlog_file;  // xtrabackup_binlog_pos_innodb ("" and 0 when unknown)
   uint64_t binlog_offset = 0;
+  bool incremental = false;     // an incremental backup was applied
+  size_t delta_files = 0;
+  uint64_t delta_pages = 0;     // pages written from its deltas
+  bool chain_closed = false;    // prepared without --apply-log-only
 };
 
 // Prepares options.target_dir in place. Errors keep their codes:
 //   NotFound         the directory or its ib_logfile0 / xtrabackup_checkpoints is missing
 //   FailedPrecondition an incremental backup (prepare its base, then apply it), an encrypted
-//                    redo log, DDL markers that contradict the files
+//                    redo log, DDL markers that contradict the files; for --incremental-dir,
+//                    a chain error (CheckChain) or an unfinished incremental of another
+//                    directory
 //   DataLoss         corrupt redo (where and why the log stops), a log that ends before the
 //                    backup's to_lsn/last_lsn, a tablespace with redo but no file, a page
 //                    past the end of its file, a record that does not apply

@@ -51,18 +51,28 @@ std::string PrepareDoneJson(const PrepareResult& r, double elapsed_seconds) {
                            {"ddl_steps", r.ddl_steps},
                            {"files_resized", r.files_resized},
                            {"binlog_file", r.binlog_file},
-                           {"binlog_offset", r.binlog_offset}};
+                           {"binlog_offset", r.binlog_offset},
+                           {"incremental", r.incremental},
+                           {"delta_files", r.delta_files},
+                           {"delta_pages", r.delta_pages},
+                           {"chain_closed", r.chain_closed}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string PrepareSummaryLine(const PrepareResult& r, double elapsed_seconds) {
-  if (r.already_prepared) return "the backup is already prepared: nothing done";
+  const char* chain = r.chain_closed ? "; chain closed (no more incrementals)"
+                                     : "; chain open for incrementals (--apply-log-only)";
+  if (r.already_prepared) return absl::StrFormat("the backup is already prepared%s", chain);
+  const std::string deltas =
+      r.incremental ? absl::StrFormat("incremental applied: %d pages from %d delta files; ",
+                                      r.delta_pages, r.delta_files)
+                    : "";
   return absl::StrFormat(
-      "prepare complete in %.1f s: redo applied from LSN %d to %d in %d batch(es), %d pages "
-      "written (%d read, %d entries applied, %d already on disk)%s",
-      elapsed_seconds, r.checkpoint_lsn.value(), r.end_lsn.value(), r.batches,
+      "prepare complete in %.1f s: %sredo applied from LSN %d to %d in %d batch(es), %d pages "
+      "written (%d read, %d entries applied, %d already on disk)%s%s",
+      elapsed_seconds, deltas, r.checkpoint_lsn.value(), r.end_lsn.value(), r.batches,
       r.stats.pages_written, r.stats.pages_read, r.stats.entries_applied,
-      r.stats.entries_skipped, r.resumed ? ", after an interrupted prepare" : "");
+      r.stats.entries_skipped, r.resumed ? ", after an interrupted prepare" : "", chain);
 }
 
 }  // namespace tidemark::engine

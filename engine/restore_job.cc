@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "engine/prepare_incremental.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/backup_metadata.h"
@@ -100,6 +101,12 @@ absl::Status CheckBackup(io::FileSystem& fs, const std::string& dir) {
         "backup '%s' has an unfinished tidemark prepare (%s): run 'tidemark prepare "
         "--target-dir %s' again to finish it",
         dir, kPrepareJournalName, dir));
+  }
+  if (fs.Stat(io::JoinPath(dir, kIncrementalStateName)).ok()) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "backup '%s' has an unfinished incremental prepare (%s names the incremental): run "
+        "'tidemark prepare --target-dir %s --incremental-dir ...' again to finish it",
+        dir, kIncrementalStateName, dir));
   }
   TM_ASSIGN_OR_RETURN(XtrabackupCheckpoints cp, ReadXtrabackupCheckpoints(fs, dir));
   if (cp.backup_type != BackupType::kLogApplied) {

@@ -102,6 +102,9 @@ class WritableFile {
   virtual absl::Status Append(ByteSpan data) = 0;
   // Writes `data` at `offset`, extending the file (with a hole) when past its end.
   virtual absl::Status WriteAt(uint64_t offset, ByteSpan data) = 0;
+  // Sets the file's size to `size`: cuts it, or extends it with a hole (reads as zeros).
+  // Appends continue at the new end.
+  virtual absl::Status Truncate(uint64_t size) = 0;
   // Makes the written data durable (fdatasync).
   virtual absl::Status Sync() = 0;
   // Closes the file. Later calls to any method return FailedPrecondition.

@@ -98,6 +98,12 @@ absl::Status HashingWritableFile::WriteAt(uint64_t offset, ByteSpan data) {
   return Record(inner_->WriteAt(offset, data), data);
 }
 
+absl::Status HashingWritableFile::Truncate(uint64_t size) {
+  if (closed_) return inner_->Truncate(size);
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "truncate '%s' to %d: a hashing file is written sequentially", path(), size));
+}
+
 absl::Status HashingWritableFile::Sync() { return inner_->Sync(); }
 
 absl::Status HashingWritableFile::Close() {

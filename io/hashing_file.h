@@ -80,6 +80,8 @@ class HashingWritableFile final : public WritableFile {
   const std::string& path() const override { return inner_->path(); }
   absl::Status Append(ByteSpan data) override;
   absl::Status WriteAt(uint64_t offset, ByteSpan data) override;
+  // Refused (a hashing file is written sequentially) unless it is already closed.
+  absl::Status Truncate(uint64_t size) override;
   absl::Status Sync() override;
   // Syncs (when asked to), closes `inner` and fixes the hash. Once a write failed, Close still
   // closes `inner` but returns that first write error, since the file's contents are unknown.

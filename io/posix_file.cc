@@ -158,6 +158,15 @@ class PosixWritableFile final : public WritableFile {
     return absl::OkStatus();
   }
 
+  absl::Status Truncate(uint64_t size) override {
+    TM_RETURN_IF_ERROR(CheckOpen("truncate"));
+    while (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) {
+      if (errno != EINTR) return ErrnoStatus(errno, "truncate", path_);
+    }
+    end_ = size;
+    return absl::OkStatus();
+  }
+
   absl::Status Sync() override {
     TM_RETURN_IF_ERROR(CheckOpen("sync"));
     while (::fdatasync(fd_.get()) != 0) {

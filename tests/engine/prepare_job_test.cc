@@ -137,18 +137,25 @@ TEST(PrepareJobTest, WritesPreparedLogAndMetadata) {
   EXPECT_EQ(Read(fs, kDir + "/xtrabackup_binlog_pos_innodb"), "\t0\n");
 }
 
-TEST(PrepareJobTest, ApplyLogOnlyKeepsBackupType) {
+TEST(PrepareJobTest, ApplyLogOnlyLeavesTheChainOpen) {
   MemFileSystem fs;
   BackupBuilder b(fs);
   AddWrites(b);
   b.Write();
-  TM_ASSERT_OK(Prepare(fs, {.apply_log_only = true}).status());
+  TM_ASSERT_OK_AND_ASSIGN(PrepareResult r, Prepare(fs, {.apply_log_only = true}));
+  EXPECT_FALSE(r.chain_closed);
   TM_ASSERT_OK_AND_ASSIGN(XtrabackupCheckpoints cp, ReadXtrabackupCheckpoints(fs, kDir));
-  EXPECT_EQ(cp.backup_type, BackupType::kFullBackuped);
+  EXPECT_EQ(cp.backup_type, BackupType::kLogApplied);
+  EXPECT_EQ(Read(fs, kDir + "/tidemark_chain").find("closed"), std::string::npos);
   const auto once = Snapshot(fs);
   TM_ASSERT_OK_AND_ASSIGN(PrepareResult again, Prepare(fs, {.apply_log_only = true}));
-  EXPECT_EQ(again.stats.pages_written, 0u);
+  EXPECT_TRUE(again.already_prepared);
   EXPECT_EQ(Snapshot(fs), once);
+  // The final prepare closes it, and changes nothing else.
+  TM_ASSERT_OK_AND_ASSIGN(PrepareResult last, Prepare(fs));
+  EXPECT_TRUE(last.chain_closed);
+  EXPECT_EQ(Snapshot(fs), once);
+  EXPECT_NE(Read(fs, kDir + "/tidemark_chain").find("\nclosed\n"), std::string::npos);
 }
 
 TEST(PrepareJobTest, PreparedBackupIsANoOp) {

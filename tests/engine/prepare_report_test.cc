@@ -74,9 +74,20 @@ TEST(PrepareReportTest, DoneJsonCarriesTheResult) {
 TEST(PrepareReportTest, SummaryLine) {
   EXPECT_EQ(PrepareSummaryLine(Done(), 3.25),
             "prepare complete in 3.2 s: redo applied from LSN 10 to 99 in 2 batch(es), 8 pages "
-            "written (7 read, 30 entries applied, 2 already on disk), after an interrupted prepare");
-  EXPECT_EQ(PrepareSummaryLine({.already_prepared = true}, 0),
-            "the backup is already prepared: nothing done");
+            "written (7 read, 30 entries applied, 2 already on disk), after an interrupted prepare; "
+            "chain open for incrementals (--apply-log-only)");
+  EXPECT_EQ(PrepareSummaryLine({.already_prepared = true, .chain_closed = true}, 0),
+            "the backup is already prepared; chain closed (no more incrementals)");
+  PrepareResult inc = Done();
+  inc.resumed = false;
+  inc.incremental = true;
+  inc.delta_files = 3;
+  inc.delta_pages = 41;
+  inc.chain_closed = true;
+  EXPECT_EQ(PrepareSummaryLine(inc, 1),
+            "prepare complete in 1.0 s: incremental applied: 41 pages from 3 delta files; redo "
+            "applied from LSN 10 to 99 in 2 batch(es), 8 pages written (7 read, 30 entries "
+            "applied, 2 already on disk); chain closed (no more incrementals)");
 }
 
 }  // namespace

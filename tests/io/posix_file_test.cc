@@ -398,3 +398,27 @@ TEST_F(PosixFileTest, ClosedFileRefusesFurtherCalls) {
 
 }  // namespace
 }  // namespace tidemark::io
+
+namespace tidemark::io {
+namespace {
+
+TEST(PosixWritableFileTest, TruncateCutsAndExtendsWithZeros) {
+  tidemark::testing::TempDir dir;
+  auto fs = NewPosixFileSystem();
+  const std::string path = dir.path() + "/t";
+  auto f = fs->OpenForWrite(path);
+  ASSERT_TRUE(f.ok());
+  const std::string data = "0123456789";
+  ASSERT_TRUE((*f)->Append(ByteSpan(reinterpret_cast<const uint8_t*>(data.data()), 10)).ok());
+  ASSERT_TRUE((*f)->Truncate(4).ok());
+  ASSERT_TRUE((*f)->Append(ByteSpan(reinterpret_cast<const uint8_t*>("x"), 1)).ok());
+  ASSERT_TRUE((*f)->Truncate(8).ok());
+  ASSERT_TRUE((*f)->Close().ok());
+  auto back = ReadFileToString(*fs, path);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, std::string("0123x\0\0\0", 8));
+  EXPECT_EQ((*f)->Truncate(1).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace tidemark::io

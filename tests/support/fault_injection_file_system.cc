@@ -94,6 +94,13 @@ class FaultInjectionWriteFile final : public io::WritableFile {
     return absl::OkStatus();
   }
 
+  absl::Status Truncate(uint64_t size) override {
+    TM_RETURN_IF_ERROR(fs_.Check(FsOp::kWrite, path(), size));
+    TM_RETURN_IF_ERROR(base_->Truncate(size));
+    end_ = size;
+    return absl::OkStatus();
+  }
+
   absl::Status Sync() override {
     TM_RETURN_IF_ERROR(fs_.Check(FsOp::kSync, path()));
     return base_->Sync();

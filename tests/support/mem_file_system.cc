@@ -102,6 +102,14 @@ class MemWritableFile final : public io::WritableFile {
     return absl::OkStatus();
   }
 
+  absl::Status Truncate(uint64_t size) override {
+    if (closed_) return Closed("truncate");
+    absl::MutexLock lock(&node_->mu);
+    node_->data.resize(size);
+    end_ = size;
+    return absl::OkStatus();
+  }
+
   absl::Status Sync() override { return closed_ ? Closed("sync") : absl::OkStatus(); }
 
   absl::Status Close() override {

@@ -82,7 +82,9 @@ CLI::App* AddPrepareCommand(CLI::App& app, PrepareFlags& f) {
   CLI::App* cmd = app.add_subcommand("prepare", "Apply a backup's redo log so a server can start on it");
   cmd->add_option("--target-dir", f.target_dir, "the backup directory, prepared in place")->required();
   cmd->add_flag("--apply-log-only", f.apply_log_only,
-                "apply the redo but leave xtrabackup_checkpoints unchanged (see docs/prepare.md)");
+                "keep the backup open for incrementals (see docs/prepare.md)");
+  cmd->add_option("--incremental-dir", f.incremental_dir,
+                  "an incremental backup to apply to the prepared --target-dir");
   cmd->add_option("--use-memory", f.use_memory, "memory for redo and pages, e.g. 512M or 2G");
   cmd->add_option("--parallel", f.parallel, "pages applied at once (threads)")->check(CLI::Range(1, 256));
   cmd->add_option("--progress", f.progress, "auto (a live line on a terminal) or json")
@@ -106,6 +108,7 @@ int RunPrepareCommand(const PrepareFlags& f) {
   if (live) env.on_progress = [&](const engine::PrepareProgress& p) { printer(p); };
   env.on_note = NotePrinter(json, live);
   engine::PrepareOptions o{.target_dir = f.target_dir, .apply_log_only = f.apply_log_only,
+                           .incremental_dir = f.incremental_dir,
                            .use_memory = *memory, .parallel = static_cast<size_t>(f.parallel)};
   absl::StatusOr<engine::PrepareResult> r = engine::RunPrepare(o, env);
   if (live && !json) std::fputc('\n', stderr);
@@ -116,9 +119,7 @@ int RunPrepareCommand(const PrepareFlags& f) {
   }
   const double secs = absl::ToDoubleSeconds(absl::Now() - start);
   if (json) std::fprintf(stderr, "%s\n", engine::PrepareDoneJson(*r, secs).c_str());
-  if (r->already_prepared) return kExitOk;
-  std::fprintf(stderr, "tidemark: %s%s\n", engine::PrepareSummaryLine(*r, secs).c_str(),
-               f.apply_log_only ? "; xtrabackup_checkpoints left unchanged (--apply-log-only)" : "");
+  std::fprintf(stderr, "tidemark: %s\n", engine::PrepareSummaryLine(*r, secs).c_str());
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@ namespace tidemark::tools {
 struct PrepareFlags {
   std::string target_dir;
   bool apply_log_only = false;
+  std::string incremental_dir;
   std::string use_memory = "100M";  // bytes, with an optional K/M/G suffix
   int parallel = 1;
   std::string progress;  // "", "auto" (a live line on a terminal) or "json"
