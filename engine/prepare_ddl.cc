@@ -113,6 +113,9 @@ absl::Status CopyStep(io::FileSystem& fs, std::string_view dir, const DdlStep& s
 absl::Status CreateStep(io::FileSystem& fs, std::string_view dir, const DdlStep& step) {
   const std::string path = io::JoinPath(dir, step.from);
   if (fs.Stat(path).ok()) return absl::OkStatus();
+  if (const std::string parent = Parent(step.from); !parent.empty()) {
+    TM_RETURN_IF_ERROR(io::CreateDirs(fs, io::JoinPath(dir, parent)));  // a new database
+  }
   const std::string tmp = path + ".tidemark-tmp";
   TM_ASSIGN_OR_RETURN(auto out, fs.OpenForWrite(tmp, io::WriteOptions{.mode = 0640}));
   TM_RETURN_IF_ERROR(out->Truncate(step.size));
