@@ -14,17 +14,8 @@ namespace tidemark::engine {
 
 namespace {
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 std::string Stem(std::string_view rel, std::string_view suffix) {
   return std::string(rel.substr(0, rel.size() - suffix.size()));
-}
-
-std::string Parent(std::string_view rel) {
-  const size_t slash = rel.rfind('/');
-  return slash == std::string_view::npos ? "" : std::string(rel.substr(0, slash));
 }
 
 struct Markers {
@@ -37,9 +28,9 @@ absl::StatusOr<Markers> FindMarkers(io::FileSystem& fs, std::string_view dir) {
   TM_ASSIGN_OR_RETURN(std::vector<io::FileInfo> root, fs.ListDir(dir));
   auto take = [&](const std::string& rel, const io::FileInfo& e) {
     if (e.type != io::FileType::kRegular) return;
-    if (EndsWith(rel, ".del")) m.del.push_back(rel);
-    if (EndsWith(rel, ".ren")) m.ren.push_back(rel);
-    if (EndsWith(rel, ".new")) m.fresh.push_back(rel);
+    if (rel.ends_with(".del")) m.del.push_back(rel);
+    if (rel.ends_with(".ren")) m.ren.push_back(rel);
+    if (rel.ends_with(".new")) m.fresh.push_back(rel);
   };
   for (const io::FileInfo& e : root) {
     if (e.type != io::FileType::kDirectory) {
@@ -92,7 +83,7 @@ absl::Status PlanRenames(io::FileSystem& fs, std::string_view dir, const Markers
 absl::Status CopyStep(io::FileSystem& fs, std::string_view dir, const DdlStep& step) {
   const std::string to = io::JoinPath(dir, step.to);
   const std::string tmp = to + ".tidemark-tmp";
-  if (const std::string parent = Parent(step.to); !parent.empty()) {
+  if (const std::string parent = io::ParentDir(step.to); !parent.empty()) {
     TM_RETURN_IF_ERROR(io::CreateDirs(fs, io::JoinPath(dir, parent)));
   }
   TM_ASSIGN_OR_RETURN(auto in, fs.OpenForRead(step.from));
@@ -107,13 +98,13 @@ absl::Status CopyStep(io::FileSystem& fs, std::string_view dir, const DdlStep& s
   TM_RETURN_IF_ERROR(out->Sync());
   TM_RETURN_IF_ERROR(out->Close());
   TM_RETURN_IF_ERROR(fs.Rename(tmp, to));
-  return fs.SyncDir(io::JoinPath(dir, Parent(step.to)));
+  return fs.SyncDir(io::JoinPath(dir, io::ParentDir(step.to)));
 }
 
 absl::Status CreateStep(io::FileSystem& fs, std::string_view dir, const DdlStep& step) {
   const std::string path = io::JoinPath(dir, step.from);
   if (fs.Stat(path).ok()) return absl::OkStatus();
-  if (const std::string parent = Parent(step.from); !parent.empty()) {
+  if (const std::string parent = io::ParentDir(step.from); !parent.empty()) {
     TM_RETURN_IF_ERROR(io::CreateDirs(fs, io::JoinPath(dir, parent)));  // a new database
   }
   const std::string tmp = path + ".tidemark-tmp";
@@ -122,7 +113,7 @@ absl::Status CreateStep(io::FileSystem& fs, std::string_view dir, const DdlStep&
   TM_RETURN_IF_ERROR(out->Sync());
   TM_RETURN_IF_ERROR(out->Close());
   TM_RETURN_IF_ERROR(fs.Rename(tmp, path));
-  return fs.SyncDir(io::JoinPath(dir, Parent(step.from)));
+  return fs.SyncDir(io::JoinPath(dir, io::ParentDir(step.from)));
 }
 
 absl::Status RunStep(io::FileSystem& fs, std::string_view dir, const DdlStep& step) {
@@ -132,16 +123,16 @@ absl::Status RunStep(io::FileSystem& fs, std::string_view dir, const DdlStep& st
   if (step.kind == DdlStep::Kind::kRemove) {
     absl::Status s = fs.RemoveFile(from);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
-    return fs.SyncDir(io::JoinPath(dir, Parent(step.from)));
+    return fs.SyncDir(io::JoinPath(dir, io::ParentDir(step.from)));
   }
   const std::string to = io::JoinPath(dir, step.to);
   if (!fs.Stat(from).ok() && fs.Stat(to).ok()) return absl::OkStatus();  // done before a crash
-  if (const std::string parent = Parent(step.to); !parent.empty()) {
+  if (const std::string parent = io::ParentDir(step.to); !parent.empty()) {
     TM_RETURN_IF_ERROR(io::CreateDirs(fs, io::JoinPath(dir, parent)));
   }
   TM_RETURN_IF_ERROR(fs.Rename(from, to));
-  TM_RETURN_IF_ERROR(fs.SyncDir(io::JoinPath(dir, Parent(step.to))));
-  return fs.SyncDir(io::JoinPath(dir, Parent(step.from)));
+  TM_RETURN_IF_ERROR(fs.SyncDir(io::JoinPath(dir, io::ParentDir(step.to))));
+  return fs.SyncDir(io::JoinPath(dir, io::ParentDir(step.from)));
 }
 
 absl::Status RunPlan(io::FileSystem& fs, std::string_view dir, const std::vector<DdlStep>& steps,
@@ -258,8 +249,8 @@ absl::StatusOr<DdlResolution> ResolveDdlMarkers(io::FileSystem& fs, std::string_
   if (steps.empty()) return r;
   r.steps = steps.size();
   for (const DdlStep& s : steps) {
-    if (s.kind == DdlStep::Kind::kRemove && !EndsWith(s.from, ".ibd")) ++r.markers;
-    if (EndsWith(s.from, ".new")) ++r.markers;
+    if (s.kind == DdlStep::Kind::kRemove && !s.from.ends_with(".ibd")) ++r.markers;
+    if (s.from.ends_with(".new")) ++r.markers;
   }
   TM_RETURN_IF_ERROR(RunDdlPlan(fs, dir, steps));
   return r;

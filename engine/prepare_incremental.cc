@@ -14,6 +14,7 @@
 #include "engine/manifest.h"
 #include "engine/prepare_journal.h"
 #include "engine/prepare_spaces.h"
+#include "engine/tablespace_reader.h"
 #include "innodb/base/endian.h"
 #include "innodb/base/status.h"
 #include "innodb/fsp/fsp_header.h"
@@ -27,18 +28,8 @@ constexpr size_t kFilPageLsn = 16;
 constexpr size_t kFilPageSpaceId = 34;
 constexpr size_t kFspSize = 38 + 8;
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
 std::string Stem(std::string_view s, std::string_view suffix) {
   return std::string(s.substr(0, s.size() - suffix.size()));
-}
-std::string Parent(std::string_view rel) {
-  const size_t slash = rel.rfind('/');
-  return slash == std::string_view::npos ? "" : std::string(rel.substr(0, slash));
 }
 ByteSpan AsBytes(std::string_view s) {
   return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
@@ -109,7 +100,7 @@ absl::StatusOr<BackupChain> ParseChain(std::string_view text) {
     Lsn* lsns[] = {&l.from_lsn, &l.to_lsn, &l.last_lsn};
     const char* keys[] = {"uuid=", "base=", "from=", "to=", "last="};
     for (int i = 0; i < 5; ++i) {
-      if (!StartsWith(f[i + 1], keys[i])) return bad();
+      if (!f[i + 1].starts_with(keys[i])) return bad();
       const std::string v = f[i + 1].substr(std::string_view(keys[i]).size());
       if (i < 2) {
         *strs[i] = v == "-" ? "" : v;
@@ -225,16 +216,16 @@ absl::StatusOr<IncView> ViewIncremental(io::FileSystem& fs, std::string_view inc
   IncView v;
   std::vector<std::string> del, ren;
   for (const std::string& f : files) {
-    if (EndsWith(f, ".new.delta") || EndsWith(f, ".new.meta")) {
+    if (f.ends_with(".new.delta") || f.ends_with(".new.meta")) {
       // Legacy XtraBackup names: .new.delta is applied as .ibd.delta.
-      if (EndsWith(f, ".delta")) v.deltas[Stem(f, ".new.delta") + ".ibd"] = f;
-    } else if (EndsWith(f, ".delta")) {
+      if (f.ends_with(".delta")) v.deltas[Stem(f, ".new.delta") + ".ibd"] = f;
+    } else if (f.ends_with(".delta")) {
       v.deltas[Stem(f, ".delta")] = f;
-    } else if (EndsWith(f, ".del")) {
+    } else if (f.ends_with(".del")) {
       del.push_back(Stem(f, ".del"));
-    } else if (EndsWith(f, ".ren")) {
+    } else if (f.ends_with(".ren")) {
       ren.push_back(Stem(f, ".ren"));
-    } else if (EndsWith(f, ".new")) {
+    } else if (f.ends_with(".new")) {
       v.fresh.push_back(Stem(f, ".new"));
     }
   }
@@ -323,7 +314,7 @@ class Planner {
     }
     TM_ASSIGN_OR_RETURN(std::vector<std::string> full_files, ListBackupFiles(fs_, full_));
     for (const std::string& f : full_files) {
-      if (EndsWith(f, ".ibd") && !id_at_.contains(f)) unreadable_.insert(f);
+      if (f.ends_with(".ibd") && !id_at_.contains(f)) unreadable_.insert(f);
     }
     TM_ASSIGN_OR_RETURN(IncView view, ViewIncremental(fs_, inc_));
     for (const auto& [name, source] : view.deltas) {
@@ -351,7 +342,7 @@ class Planner {
       if (d != delta_of_id_.end() && d->second != name) {
         const uint32_t old = it->second;
         const std::string aside =
-            io::JoinPath(Parent(name), absl::StrFormat("xtrabackup_tmp_#%d", old));
+            io::JoinPath(io::ParentDir(name), absl::StrFormat("xtrabackup_tmp_#%d", old));
         plan_.steps.push_back({DdlStep::Kind::kRename, name, aside});
         id_at_.erase(it);
         path_of_[old] = aside;
@@ -367,7 +358,7 @@ class Planner {
     unreadable_.erase(name);
     // Its space id, for deltas matched by id (a page 0 not written yet has none).
     TM_ASSIGN_OR_RETURN(auto file, fs_.OpenForRead(source));
-    if (auto h = ReadSpaceHeaderFrom(*file); h.ok() && h->space_id.value() != 0) {
+    if (auto h = ReadSpaceHeader(*file); h.ok() && h->space_id.value() != 0) {
       if (auto old = path_of_.find(h->space_id.value()); old != path_of_.end()) {
         id_at_.erase(old->second);
       }
@@ -376,13 +367,6 @@ class Planner {
       flags_[h->space_id.value()] = h->flags;
     }
     return absl::OkStatus();
-  }
-
-  static absl::StatusOr<innodb::FspHeader> ReadSpaceHeaderFrom(io::RandomAccessFile& file) {
-    std::vector<uint8_t> page(1024);
-    TM_ASSIGN_OR_RETURN(size_t n, file.ReadAt(0, page));
-    if (n < 1024) return absl::DataLossError("short");
-    return innodb::ParseFspHeader(page);
   }
 
   absl::StatusOr<DeltaMeta> ReadMeta(const std::string& source_rel) {
@@ -443,7 +427,7 @@ class Planner {
     if (auto it = id_at_.find(name); it != id_at_.end() && it->second != id) {
       // Same name, another tablespace: moved aside; reclaimed by its own delta, else removed.
       const uint32_t old = it->second;
-      const std::string aside = io::JoinPath(Parent(name), absl::StrFormat("xtrabackup_tmp_#%d", old));
+      const std::string aside = io::JoinPath(io::ParentDir(name), absl::StrFormat("xtrabackup_tmp_#%d", old));
       plan_.steps.push_back({DdlStep::Kind::kRename, name, aside});
       id_at_.erase(it);
       path_of_[old] = aside;
@@ -525,7 +509,7 @@ class Planner {
     for (const auto& [path, id] : id_at_) files.insert(path);
     files.insert(unreadable_.begin(), unreadable_.end());
     for (const std::string& f : files) {
-      if (!EndsWith(f, ".ibd") || names_in_inc_.contains(Stem(f, ".ibd"))) continue;
+      if (!f.ends_with(".ibd") || names_in_inc_.contains(Stem(f, ".ibd"))) continue;
       plan_.steps.push_back({DdlStep::Kind::kRemove, f, ""});
     }
   }
@@ -713,7 +697,7 @@ constexpr std::string_view kSupplementaryFiles[] = {
     "xtrabackup_slave_info",  "xtrabackup_info",        "ib_lru_dump"};
 
 bool KeptInCleanup(std::string_view name) {
-  return EndsWith(name, "delta") || EndsWith(name, "meta") || EndsWith(name, "ibd");
+  return name.ends_with("delta") || name.ends_with("meta") || name.ends_with("ibd");
 }
 
 bool CopiedFromIncremental(std::string_view rel) {
@@ -722,11 +706,11 @@ bool CopiedFromIncremental(std::string_view rel) {
     for (std::string_view s : kSupplementaryFiles) {
       if (rel == s) return true;
     }
-    return StartsWith(rel, "aria_log") || StartsWith(rel, "aws-kms-key") ||
+    return rel.starts_with("aria_log") || rel.starts_with("aws-kms-key") ||
            rel.find(".mrn") != std::string_view::npos;
   }
   for (std::string_view ext : kCopiedExtensions) {
-    if (EndsWith(rel, ext)) return true;
+    if (rel.ends_with(ext)) return true;
   }
   return false;
 }

@@ -381,7 +381,6 @@ absl::StatusOr<PrepareResult> PrepareJob::RunIncremental(const XtrabackupCheckpo
   TM_RETURN_IF_ERROR(Survey(*inc_cp));
   TM_RETURN_IF_ERROR(Recover());
   XtrabackupCheckpoints cp = full_cp;
-  cp.recover_binlog_info = full_cp.recover_binlog_info;
   TM_RETURN_IF_ERROR(WriteLogAndBinlog(cp));
   TM_RETURN_IF_ERROR(ReplaceNonInnodbFiles(fs_, o_.target_dir, inc));
   if (cp.to_lsn < inc_cp->to_lsn) {

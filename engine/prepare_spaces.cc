@@ -62,9 +62,7 @@ absl::Status CutTo(io::FileSystem& fs, std::string_view dir, const std::string& 
   TM_RETURN_IF_ERROR(out->Sync());
   TM_RETURN_IF_ERROR(out->Close());
   TM_RETURN_IF_ERROR(fs.Rename(tmp, path));
-  const size_t slash = rel.rfind('/');
-  return fs.SyncDir(slash == std::string::npos ? std::string(dir)
-                                               : io::JoinPath(dir, rel.substr(0, slash)));
+  return fs.SyncDir(io::JoinPath(dir, io::ParentDir(rel)));
 }
 
 // fil_space_extend_must_retry: the last file of `s` grows to (recv_size - its first page)

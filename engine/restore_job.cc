@@ -24,15 +24,6 @@ namespace tidemark::engine {
 
 namespace {
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-std::string_view BaseName(std::string_view path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
 std::string DirName(std::string_view path) {
   const size_t slash = path.rfind('/');
   if (slash == std::string_view::npos) return ".";
@@ -87,7 +78,7 @@ absl::StatusOr<Destinations> DestinationsFor(io::FileSystem& fs, const RestoreOp
   const std::string path =
       cnf.innodb_data_file_path.empty() ? "ibdata1:12M:autoextend" : cnf.innodb_data_file_path;
   TM_ASSIGN_OR_RETURN(std::vector<DataFileSpec> files, ParseDataFilePath(path));
-  for (const DataFileSpec& f : files) d.system_files.insert(std::string(BaseName(f.name)));
+  for (const DataFileSpec& f : files) d.system_files.insert(std::string(io::BaseName(f.name)));
   return d;
 }
 
@@ -148,7 +139,7 @@ absl::StatusOr<std::string> DestinationOf(io::FileSystem& fs, const RestoreOptio
   if (root && rel == "ib_logfile0") return io::JoinPath(d.log, rel);
   if (root && IsUndoName(rel)) return io::JoinPath(d.undo, rel);
   if (root && d.system_files.count(rel)) return io::JoinPath(d.data_home, rel);
-  if (EndsWith(rel, ".ibd")) {
+  if (rel.ends_with(".ibd")) {
     const std::string isl = rel.substr(0, rel.size() - 3) + "isl";
     if (files.count(isl)) {
       TM_ASSIGN_OR_RETURN(std::string target,
@@ -164,10 +155,10 @@ absl::StatusOr<std::string> DestinationOf(io::FileSystem& fs, const RestoreOptio
 }  // namespace
 
 bool SkippedOnRestore(std::string_view rel) {
-  const std::string_view name = BaseName(rel);
+  const std::string_view name = io::BaseName(rel);
   for (std::string_view suffix : {"backup-my.cnf", "xtrabackup_binary", "xtrabackup_binlog_info",
                                   "xtrabackup_checkpoints", ".qp", ".pmap", ".tmp"}) {
-    if (EndsWith(name, suffix)) return true;
+    if (name.ends_with(suffix)) return true;
   }
   const bool root = rel.find('/') == std::string_view::npos;
   return root && (name == "ib_buffer_pool" || name.substr(0, 9) == "tidemark_");

@@ -14,10 +14,6 @@ namespace tidemark::engine {
 
 namespace {
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(c); });
 }
@@ -46,9 +42,9 @@ void AddDatabaseDir(io::FileSystem& fs, const std::string& dir,
                     const std::vector<io::FileInfo>& entries, std::vector<TablespaceTarget>& out) {
   for (const io::FileInfo& e : entries) {
     const std::string p = io::JoinPath(dir, e.name);
-    if (EndsWith(e.name, ".ibd") && io::FollowedType(fs, p, e) == io::FileType::kRegular) {
+    if (e.name.ends_with(".ibd") && io::FollowedType(fs, p, e) == io::FileType::kRegular) {
       out.push_back({.path = p, .files = {p}, .kind = TablespaceKind::kFilePerTable});
-    } else if (EndsWith(e.name, ".isl") && io::FollowedType(fs, p, e) == io::FileType::kRegular) {
+    } else if (e.name.ends_with(".isl") && io::FollowedType(fs, p, e) == io::FileType::kRegular) {
       out.push_back(FromIsl(fs, p));
     }
   }
@@ -72,7 +68,7 @@ absl::Status AddDirectory(io::FileSystem& fs, const std::string& dir,
       ibdata.emplace_back(n, p);
     } else if (KindFromName(e.name) == TablespaceKind::kUndo) {
       undo.push_back({.path = p, .files = {p}, .kind = TablespaceKind::kUndo});
-    } else if (EndsWith(e.name, ".ibd")) {
+    } else if (e.name.ends_with(".ibd")) {
       root.push_back({.path = p, .files = {p}, .kind = TablespaceKind::kOther});
     }
   }
@@ -100,8 +96,8 @@ TablespaceKind KindFromName(std::string_view name) {
     if (!rest.empty() && rest[0] == '_') rest.remove_prefix(1);
     if (AllDigits(rest)) return TablespaceKind::kUndo;
   }
-  if (EndsWith(name, ".ibu")) return TablespaceKind::kUndo;
-  return EndsWith(name, ".ibd") ? TablespaceKind::kFilePerTable : TablespaceKind::kOther;
+  if (name.ends_with(".ibu")) return TablespaceKind::kUndo;
+  return name.ends_with(".ibd") ? TablespaceKind::kFilePerTable : TablespaceKind::kOther;
 }
 
 absl::StatusOr<std::vector<TablespaceTarget>> FindTablespaces(

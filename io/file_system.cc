@@ -16,6 +16,16 @@ std::string JoinPath(std::string_view dir, std::string_view name) {
   return absl::StrFormat("%s%s%s", dir, dir.back() == '/' ? "" : "/", name);
 }
 
+std::string ParentDir(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? "" : std::string(path.substr(0, slash));
+}
+
+std::string_view BaseName(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
 FileType FollowedType(FileSystem& fs, std::string_view path, const FileInfo& entry) {
   if (entry.type != FileType::kSymlink) return entry.type;
   auto st = fs.Stat(path);

@@ -153,6 +153,10 @@ class FileSystem {
 
 // "dir/name", with exactly one '/' between; `name` alone when dir is "" or ".".
 std::string JoinPath(std::string_view dir, std::string_view name);
+// The directory part of a relative path, "" for a bare name: "db/t.ibd" -> "db", "t" -> "".
+std::string ParentDir(std::string_view path);
+// The last component: "db/t.ibd" -> "t.ibd".
+std::string_view BaseName(std::string_view path);
 
 // The type of ListDir entry `entry` found at `path`, with a symlink resolved through Stat
 // (kOther when its target is gone).

@@ -123,36 +123,6 @@ absl::StatusOr<std::unique_ptr<TestServer>> Restore(const std::string& backup_di
   return TestServer::Start(std::move(o));
 }
 
-// Replays the source's binlog from the backup's position into `restored`, then compares
-// CHECKSUM TABLE of every user table of the source; returns one line per difference.
-absl::StatusOr<std::vector<std::string>> ReplayAndCompare(TestServer& source,
-                                                          const std::string& backup_dir,
-                                                          TestServer& restored) {
-  TM_ASSIGN_OR_RETURN(BinlogPoint point, ReadBinlogPoint(backup_dir));
-  TM_ASSIGN_OR_RETURN(ReplayResult replay, ReplayBinlogs(source, point, restored));
-  std::printf("[tidemark] replayed %s:%llu and %zu later binlog(s): %.1f MiB of SQL\n",
-              point.file.c_str(), static_cast<unsigned long long>(point.position),
-              replay.files.size() - 1, replay.sql_bytes / 1048576.0);
-  TM_ASSIGN_OR_RETURN(std::vector<std::string> tables, UserTables(source));
-  TM_ASSIGN_OR_RETURN(auto want, TableChecksums(source, tables));
-  TM_ASSIGN_OR_RETURN(std::vector<std::string> restored_tables, UserTables(restored));
-  std::vector<std::string> diffs;
-  for (const std::string& t : restored_tables) {
-    if (!want.count(t)) diffs.push_back(absl::StrFormat("%s: only on the restored server", t));
-  }
-  for (const std::string& t : tables) {
-    if (std::find(restored_tables.begin(), restored_tables.end(), t) == restored_tables.end()) {
-      diffs.push_back(absl::StrFormat("%s: missing on the restored server", t));
-      continue;
-    }
-    TM_ASSIGN_OR_RETURN(auto got, TableChecksums(restored, {t}));
-    if (got[t] != want[t]) {
-      diffs.push_back(absl::StrFormat("%s: CHECKSUM TABLE %s, source %s", t, got[t], want[t]));
-    }
-  }
-  return diffs;
-}
-
 // ------------------------------------------------------------------ backup under load
 
 constexpr int kAccounts = 1000;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -253,6 +254,34 @@ absl::StatusOr<ReplayResult> ReplayBinlogs(TestServer& source, const BinlogPoint
     return absl::InternalError(absl::StrFormat("replay into mariadb: %s", applied.Describe()));
   }
   return result;
+}
+
+absl::StatusOr<std::vector<std::string>> ReplayAndCompare(TestServer& source,
+                                                          const std::string& backup_dir,
+                                                          TestServer& restored) {
+  TM_ASSIGN_OR_RETURN(BinlogPoint point, ReadBinlogPoint(backup_dir));
+  TM_ASSIGN_OR_RETURN(ReplayResult replay, ReplayBinlogs(source, point, restored));
+  std::printf("[tidemark] replayed %s:%llu and %zu later binlog(s): %.1f MiB of SQL\n",
+              point.file.c_str(), static_cast<unsigned long long>(point.position),
+              replay.files.size() - 1, replay.sql_bytes / 1048576.0);
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> tables, UserTables(source));
+  TM_ASSIGN_OR_RETURN(auto want, TableChecksums(source, tables));
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> restored_tables, UserTables(restored));
+  std::vector<std::string> diffs;
+  for (const std::string& t : restored_tables) {
+    if (!want.count(t)) diffs.push_back(absl::StrFormat("%s: only on the restored server", t));
+  }
+  for (const std::string& t : tables) {
+    if (std::find(restored_tables.begin(), restored_tables.end(), t) == restored_tables.end()) {
+      diffs.push_back(absl::StrFormat("%s: missing on the restored server", t));
+      continue;
+    }
+    TM_ASSIGN_OR_RETURN(auto got, TableChecksums(restored, {t}));
+    if (got[t] != want[t]) {
+      diffs.push_back(absl::StrFormat("%s: CHECKSUM TABLE %s, source %s", t, got[t], want[t]));
+    }
+  }
+  return diffs;
 }
 
 std::string LineStartingWith(std::string_view text, std::string_view prefix) {

@@ -104,6 +104,13 @@ struct ReplayResult {
 absl::StatusOr<ReplayResult> ReplayBinlogs(TestServer& source, const BinlogPoint& point,
                                            const TestServer& restored);
 
+// Replays the source's binlog from the backup's position into `restored` (ReplayBinlogs, the
+// point read from `backup_dir`), then compares CHECKSUM TABLE of every user table of both;
+// returns one line per difference (a table on one side only, or a different checksum).
+absl::StatusOr<std::vector<std::string>> ReplayAndCompare(TestServer& source,
+                                                          const std::string& backup_dir,
+                                                          TestServer& restored);
+
 // The line of `stderr_text` that starts with `prefix` (e.g. "tidemark: backup complete"),
 // or "" when there is none.
 std::string LineStartingWith(std::string_view text, std::string_view prefix);
