@@ -10,13 +10,16 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/backup_metadata.h"
-#include "engine/data_file_path.h"
+#include "engine/backup_records.h"
 #include "engine/backup_target.h"
+#include "engine/data_file_path.h"
 #include "engine/ddl_tracker.h"
+#include "engine/delta_file.h"
 #include "engine/non_innodb_files.h"
 #include "engine/redo_copier.h"
 #include "engine/redo_probe.h"
 #include "engine/tablespace_copier.h"
+#include "engine/tablespace_delta.h"
 #include "engine/tablespace_finder.h"
 #include "engine/version.h"
 #include "innodb/base/status.h"
@@ -94,6 +97,23 @@ absl::StatusOr<std::unique_ptr<io::WritableFile>> OpenTablespaceOutput(
   return std::unique_ptr<io::WritableFile>(std::move(f));
 }
 
+// The .meta, then the .delta of one data file of an incremental (wf_incremental_init writes
+// the meta first). zip_size is the compressed page size, 0 for other tablespaces.
+absl::StatusOr<std::unique_ptr<io::WritableFile>> OpenDeltaOutput(
+    BackupTarget& target, const std::string& relpath, const innodb::FspHeader& h) {
+  const PageSize size = h.flags.page_size;
+  const DeltaMeta meta{.page_size = size.physical(),
+                       .zip_size = size.is_compressed() ? size.physical() : 0,
+                       .space_id = h.space_id.value()};
+  TM_RETURN_IF_ERROR(target.WriteSmallFile(absl::StrFormat("%s%s", relpath, kDeltaMetaSuffix),
+                                           FormatDeltaMeta(meta), FileKind::kMetadata));
+  TM_ASSIGN_OR_RETURN(auto f, target.OpenFile(absl::StrFormat("%s%s", relpath, kDeltaSuffix),
+                                              FileKind::kInnodbDelta,
+                                              TablespaceFileInfo{.space_id = h.space_id.value(),
+                                                                 .page_size = size.physical()}));
+  return std::unique_ptr<io::WritableFile>(std::move(f));
+}
+
 // TablespaceReader's verdict on a file whose page 0 the server has not written yet.
 bool IsPage0NotWritten(const absl::Status& s) {
   return absl::IsDataLoss(s) && absl::StrContains(s.message(), "page 0 is all zero");
@@ -115,15 +135,20 @@ class BackupJob {
 
  private:
   absl::Status Connect();
+  absl::Status CheckBase();
   absl::Status StartRedoCopy();
   absl::Status ListInnodb();
   absl::Status CopyInnodb();
   absl::Status CopyItem(const InnodbItem& item);
+  // Copies one tablespace as a whole file (full backups, .new files) or, in an incremental,
+  // as deltas unless `whole`.
+  absl::StatusOr<SpaceId> CopyTarget(const TablespaceTarget& t, const PageReadOptions& read,
+                                     const std::vector<std::string>& relpaths, bool whole);
   absl::Status AtBlockDdl();
   absl::Status AtBlockCommit();
   absl::Status WriteMetadata();
   absl::Status CopyNonInnodb(CopyStage stage);
-  absl::Status CopyNew(const std::string& server_name, const std::string& relpath);
+  absl::Status CopyNow(const std::string& server_name, const std::string& relpath, bool whole);
   absl::Status WaitForServerLsn();
   void SetPhase(BackupPhase p);
   void Note(std::string_view s) const {
@@ -148,6 +173,7 @@ class BackupJob {
   std::vector<InnodbItem> items_;
   std::unique_ptr<Throttle> throttle_;
   std::atomic<uint64_t> bytes_done_{0};
+  std::atomic<uint64_t> pages_scanned_{0}, pages_changed_{0};  // incremental
   std::atomic<bool> cancel_{false};  // the redo copier failed or the lock is lost: stop
   uint64_t bytes_total_ = 0;
   std::atomic<int> phase_{0};
@@ -157,12 +183,16 @@ class BackupJob {
   std::optional<NonInnodbListing> non_innodb_;
   BackupResult result_;
   absl::Time start_time_, commit_blocked_;
-  std::string uuid_ = RandomUuid();
 };
 
 absl::StatusOr<BackupResult> BackupJob::Run() {
   start_time_ = env_.clock.Now();
+  result_.backup_uuid = RandomUuid();
+  if (o_.incremental) {
+    TM_ASSIGN_OR_RETURN(result_.base, ResolveIncrementalBase(env_.fs, *o_.incremental));
+  }
   TM_RETURN_IF_ERROR(Connect());
+  TM_RETURN_IF_ERROR(CheckBase());
   TM_ASSIGN_OR_RETURN(target_, BackupTarget::Create(env_.fs, o_.target_dir,
                                                     {.sync_files = o_.sync_files}));
   throttle_ = std::make_unique<Throttle>(env_.clock, o_.throttle_bytes_per_second);
@@ -211,6 +241,19 @@ absl::Status BackupJob::Connect() {
   TM_ASSIGN_OR_RETURN(watch_, env_.sql.Connect({}));
   TM_ASSIGN_OR_RETURN(lock_connection_id_, ConnectionId(*lock_));
   if (o_.checkpoint_now) TM_RETURN_IF_ERROR(SetCheckpointNow(*sql_));
+  return absl::OkStatus();
+}
+
+// Before anything is written: a base from another server's history is refused.
+absl::Status BackupJob::CheckBase() {
+  if (!result_.base) return absl::OkStatus();
+  TM_ASSIGN_OR_RETURN(Lsn server_lsn, CurrentLsn(*sql_));
+  TM_RETURN_IF_ERROR(CheckBaseAgainstServer(*result_.base, server_lsn));
+  const IncrementalBase& b = *result_.base;
+  Note(absl::StrFormat("incremental backup (%s mode) of the pages changed after LSN %d%s%s",
+                       IncrementalModeName(b.mode), b.lsn.value(),
+                       b.basedir.empty() ? "" : absl::StrFormat(", base '%s'", b.basedir),
+                       b.backup_uuid.empty() ? "" : absl::StrFormat(" (%s)", b.backup_uuid)));
   return absl::OkStatus();
 }
 
@@ -310,12 +353,32 @@ absl::Status BackupJob::CopyInnodb() {
   return first_error;
 }
 
-absl::Status BackupJob::CopyItem(const InnodbItem& item) {
+absl::StatusOr<SpaceId> BackupJob::CopyTarget(const TablespaceTarget& t,
+                                              const PageReadOptions& read,
+                                              const std::vector<std::string>& relpaths,
+                                              bool whole) {
+  if (whole || !result_.base) {
+    OutputOpener open = [&](size_t i, const innodb::FspHeader& h) {
+      return OpenTablespaceOutput(*target_, relpaths.at(i), h);
+    };
+    TM_ASSIGN_OR_RETURN(
+        TablespaceCopyResult r,
+        CopyTablespace(env_.fs, t, read, open, throttle_.get(), &bytes_done_, &cancel_));
+    return r.space;
+  }
   OutputOpener open = [&](size_t i, const innodb::FspHeader& h) {
-    return OpenTablespaceOutput(*target_, item.backup_paths.at(i), h);
+    return OpenDeltaOutput(*target_, relpaths.at(i), h);
   };
-  auto r = CopyTablespace(env_.fs, item.target, o_.read, open, throttle_.get(), &bytes_done_,
-                          &cancel_);
+  TM_ASSIGN_OR_RETURN(DeltaCopyResult r,
+                      CopyTablespaceDelta(env_.fs, t, read, {.base_lsn = result_.base->lsn}, open,
+                                          throttle_.get(), &bytes_done_, &cancel_));
+  pages_scanned_ += r.pages_read;
+  pages_changed_ += r.pages_written;
+  return r.space;
+}
+
+absl::Status BackupJob::CopyItem(const InnodbItem& item) {
+  auto r = CopyTarget(item.target, o_.read, item.backup_paths, /*whole=*/false);
   const bool per_table = item.target.kind == TablespaceKind::kFilePerTable;
   if (per_table && absl::IsNotFound(r.status())) {
     // Dropped or renamed after listing: resolved at BLOCK_DDL from the redo log.
@@ -329,7 +392,7 @@ absl::Status BackupJob::CopyItem(const InnodbItem& item) {
     return absl::OkStatus();  // being created: its FILE_CREATE makes it a .new at BLOCK_DDL
   }
   TM_RETURN_IF_ERROR(r.status());
-  if (per_table) ddl_.RecordCopied(r->space, item.backup_paths[0]);
+  if (per_table) ddl_.RecordCopied(*r, item.backup_paths[0]);
   return absl::OkStatus();
 }
 
@@ -340,20 +403,21 @@ absl::Status BackupJob::WaitForServerLsn() {
   return copier_->WaitFor(lsn, absl::Minutes(30));
 }
 
-absl::Status BackupJob::CopyNew(const std::string& server_name, const std::string& relpath) {
+// A tablespace copied under BLOCK_DDL: `whole` for a `.new` file (a whole copy even in an
+// incremental: backup_fix_ddl copies them with wf_write_through), else as a backup_job
+// item would be (a table renamed before its copy began).
+absl::Status BackupJob::CopyNow(const std::string& server_name, const std::string& relpath,
+                                bool whole) {
   const std::string source =
       server_name.substr(0, 2) == "./" ? info_.datadir + server_name.substr(2) : server_name;
-  OutputOpener open = [&](size_t, const innodb::FspHeader& h) {
-    return OpenTablespaceOutput(*target_, relpath, h);
-  };
   TablespaceTarget t{.path = source, .files = {source}, .kind = TablespaceKind::kFilePerTable};
   // DDL is blocked now: do not wait for an unwritten page 0 (its creation is in the copied
   // redo, so a raw copy is enough), and re-read failing pages without pausing.
   PageReadOptions read = o_.read;
   read.before_reread = nullptr;
-  auto r = CopyTablespace(env_.fs, t, read, open, throttle_.get(), &bytes_done_, &cancel_);
+  auto r = CopyTarget(t, read, {relpath}, whole);
   if (absl::IsNotFound(r.status())) return absl::OkStatus();
-  if (IsPage0NotWritten(r.status())) {
+  if (whole && IsPage0NotWritten(r.status())) {
     // Created during the backup and page 0 not flushed yet: copy the file as it is; prepare
     // rebuilds page 0 from the FILE_CREATE/INIT_PAGE records in the copied redo log.
     return CopyPlainFile(env_.fs, *target_, source, relpath, FileKind::kInnodbTablespace);
@@ -371,14 +435,16 @@ absl::Status BackupJob::AtBlockDdl() {
   for (SpaceId space : vanished) {  // renamed before its copy began: copy it as it is now
     std::optional<std::string> name = ddl_.LiveName(space);
     if (!name) continue;
-    TM_RETURN_IF_ERROR(CopyNew(*name, BackupRelativeIbdPath(*name)));
+    TM_RETURN_IF_ERROR(CopyNow(*name, BackupRelativeIbdPath(*name), /*whole=*/false));
     ddl_.RecordCopied(space, BackupRelativeIbdPath(*name));
   }
   TM_ASSIGN_OR_RETURN(DdlFixes fixes, ddl_.Fixes());
   for (const DdlFixes::Marker& m : fixes.markers) {
     TM_RETURN_IF_ERROR(target_->WriteSmallFile(m.path, m.contents));
   }
-  for (const DdlFixes::NewCopy& c : fixes.new_copies) TM_RETURN_IF_ERROR(CopyNew(c.source, c.target));
+  for (const DdlFixes::NewCopy& c : fixes.new_copies) {
+    TM_RETURN_IF_ERROR(CopyNow(c.source, c.target, /*whole=*/true));
+  }
   TM_ASSIGN_OR_RETURN(non_innodb_,
                       ListNonInnodbFiles(env_.fs, info_.datadir, info_.aria_log_dir_path));
   for (const std::string& db : non_innodb_->empty_databases) {
@@ -413,10 +479,7 @@ absl::Status BackupJob::AtBlockCommit() {
   TM_RETURN_IF_ERROR(redo_out_->Close());
   TM_RETURN_IF_ERROR(CopyNonInnodb(CopyStage::kBlockCommit));
   TM_RETURN_IF_ERROR(target_->WriteSmallFile(
-      "xtrabackup_checkpoints",
-      FormatXtrabackupCheckpoints({.backup_type = BackupType::kFullBackuped,
-                                   .to_lsn = result_.to_lsn,
-                                   .last_lsn = result_.last_lsn})));
+      "xtrabackup_checkpoints", FormatXtrabackupCheckpoints(CheckpointsRecord(result_))));
   if (result_.binlog) {
     TM_RETURN_IF_ERROR(target_->WriteSmallFile("xtrabackup_binlog_info",
                                                FormatXtrabackupBinlogInfo(*result_.binlog)));
@@ -426,33 +489,19 @@ absl::Status BackupJob::AtBlockCommit() {
 
 absl::Status BackupJob::WriteMetadata() {
   result_.innodb_bytes = bytes_done_.load();
+  result_.pages_scanned = pages_scanned_.load();
+  result_.pages_changed = pages_changed_.load();
   TM_RETURN_IF_ERROR(target_->WriteSmallFile("backup-my.cnf",
                                              FormatBackupMyCnf(BackupMyCnfFromServer(info_))));
-  const absl::Time end = env_.clock.Now();
-  XtrabackupInfo xi;
-  xi.uuid = uuid_;
-  xi.tool_command = MaskedToolCommand(o_.command_line);
-  xi.tool_version = xi.ibbackup_version = TidemarkToolVersion();
-  xi.server_version = info_.version.text;
-  xi.start_time = absl::ToCivilSecond(start_time_, absl::LocalTimeZone());
-  xi.end_time = absl::ToCivilSecond(end, absl::LocalTimeZone());
-  xi.lock_time = absl::ToInt64Seconds(result_.lock_time);
-  xi.binlog_pos = result_.binlog ? FormatBinlogPosForXtrabackupInfo(*result_.binlog) : "";
-  xi.innodb_to_lsn = result_.to_lsn;
-  TM_RETURN_IF_ERROR(target_->WriteSmallFile("xtrabackup_info", FormatXtrabackupInfo(xi)));
-  Manifest m;
-  m.backup_uuid = uuid_;
-  m.kind = BackupKind::kFull;
-  m.server_version = info_.version.text;
-  m.page_size = info_.innodb_page_size;
-  m.start_checkpoint_lsn = result_.start_lsn;
-  m.to_lsn = result_.to_lsn;
-  m.last_lsn = result_.last_lsn;
-  m.binlog = result_.binlog;
-  m.start_time = start_time_;
-  m.end_time = end;
-  m.options.parallel = static_cast<uint32_t>(o_.parallel);
-  return target_->Complete(std::move(m));
+  const BackupRecordContext context{.server_version = info_.version.text,
+                                    .page_size = info_.innodb_page_size,
+                                    .start_time = start_time_,
+                                    .end_time = env_.clock.Now(),
+                                    .command_line = o_.command_line,
+                                    .parallel = static_cast<uint32_t>(o_.parallel)};
+  TM_RETURN_IF_ERROR(target_->WriteSmallFile(
+      "xtrabackup_info", FormatXtrabackupInfo(InfoRecord(result_, context))));
+  return target_->Complete(ManifestRecord(result_, context));
 }
 
 void BackupJob::SetPhase(BackupPhase p) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/incremental_base.h"
 #include "engine/server_info.h"
 #include "engine/sql_session.h"
 #include "engine/tablespace_reader.h"
@@ -36,6 +37,9 @@ struct BackupJobOptions {
   bool checkpoint_now = false;       // SET GLOBAL innodb_log_checkpoint_now=ON first
   std::vector<std::string> command_line;  // for xtrabackup_info's tool_command (masked)
   bool sync_files = true;            // fdatasync each file before the manifest
+  // An incremental backup relative to this base (engine/incremental_base.h); a full backup
+  // when absent.
+  std::optional<IncrementalOptions> incremental;
 };
 
 enum class BackupPhase { kStarting, kCopyingInnodb, kBlockDdl, kBlockCommit, kFinishing, kDone };
@@ -62,6 +66,7 @@ struct BackupEnv {
 };
 
 struct BackupResult {
+  std::string backup_uuid;  // also in xtrabackup_info and the manifest
   Lsn start_lsn;  // the checkpoint the redo copy started from
   Lsn to_lsn;
   Lsn last_lsn;
@@ -71,13 +76,23 @@ struct BackupResult {
   size_t tablespaces = 0;
   absl::Duration lock_time;  // time commits were blocked
   double max_redo_lag_fraction = 0;
+  // Incremental backups only: the base, the pages read from the data files copied as deltas,
+  // and how many of them were newer than the base (written to the deltas).
+  std::optional<IncrementalBase> base;
+  uint64_t pages_scanned = 0;
+  uint64_t pages_changed = 0;
 };
 
-// Runs a full backup into options.target_dir (which must not exist or be empty).
+// Runs a backup into options.target_dir (which must not exist or be empty): a full one, or
+// with options.incremental an incremental one, which differs only in the InnoDB data files:
+// each is read as in a full backup but written as `<file>.delta` + `<file>.meta` holding the
+// pages newer than the base (tablespaces created during the backup still become whole `.new`
+// copies, as in mariadb-backup's backup_fix_ddl).
 // Errors keep their codes: PermissionDenied (missing privileges), FailedPrecondition
 // (unsupported server, target not empty, redo log overrun — see IsRedoOverrun — or DDL that
 // cannot be resolved), DataLoss (a page bad over re-reads, corrupt redo), ResourceExhausted
-// (disk full), Unavailable (server connection lost).
+// (disk full), Unavailable (server connection lost); for an incremental, before anything is
+// written, ResolveIncrementalBase's and CheckBaseAgainstServer's (see IsIncrementalBaseError).
 absl::StatusOr<BackupResult> RunBackup(const BackupJobOptions& options, BackupEnv& env);
 
 }  // namespace tidemark::engine

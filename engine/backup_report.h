@@ -22,7 +22,9 @@ std::string ProgressLine(const BackupProgress& p, double elapsed_seconds);
 //    "redo_lag_bytes":..,"redo_lag_fraction":..,"elapsed_s":..}
 //   {"event":"note","message":..}
 //   {"event":"done","elapsed_s":..,"tablespaces":..,"innodb_bytes":..,"redo_bytes":..,
-//    "start_lsn":..,"to_lsn":..,"last_lsn":..,"lock_time_s":..,"max_redo_lag_fraction":..}
+//    "start_lsn":..,"to_lsn":..,"last_lsn":..,"lock_time_s":..,"max_redo_lag_fraction":..
+//    [, "incremental":{"from_lsn":..,"base_backup_uuid":..,"pages_scanned":..,
+//    "pages_changed":..}]}  (the last member only for an incremental)
 //   {"event":"failed","message":..}
 std::string ProgressJson(const BackupProgress& p, double elapsed_seconds);
 std::string NoteJson(std::string_view message);
@@ -30,7 +32,9 @@ std::string DoneJson(const BackupResult& r, double elapsed_seconds);
 std::string FailedJson(const absl::Status& status);
 
 // "backup complete in 3.9 s: 12 tablespaces, 2.1 GiB of data (560 MB/s), 88.0 MiB of redo
-//  (LSN 1 to 2), commits blocked 0.05 s, max redo lag 3%"
+//  (LSN 1 to 2), commits blocked 0.05 s, max redo lag 3%"; for an incremental
+// "incremental backup complete in ...% , incremental from LSN 9: 30 of 4000 pages changed
+//  (0.8%), written as deltas" (data = bytes read).
 std::string SummaryLine(const BackupResult& r, double elapsed_seconds);
 
 }  // namespace tidemark::engine

@@ -69,6 +69,14 @@ absl::Status CheckEmptyDir(io::FileSystem& fs, std::string_view dir) {
   return absl::OkStatus();
 }
 
+// The page images in a .delta of `pages` pages (engine/delta_file.h): blocks of one header
+// page and up to page_size / 4 - 1 images, all full but the last, so ceil(pages / (P / 4))
+// of the pages are headers.
+uint64_t DeltaDataPages(uint64_t pages, uint32_t page_size) {
+  const uint64_t per_block = page_size / 4;
+  return pages - (pages + per_block - 1) / per_block;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BackupTarget>> BackupTarget::Create(
@@ -167,8 +175,12 @@ void BackupTarget::OnDone(const std::string& relpath, FileKind kind,
   file.xxh3_128 = result->xxh3_128;
   file.kind = kind;
   file.tablespace = tablespace;
-  if (kind == FileKind::kInnodbTablespace && tablespace && tablespace->page_size != 0) {
-    file.tablespace->pages = result->size / tablespace->page_size;
+  if (tablespace && tablespace->page_size != 0) {
+    const uint64_t pages = result->size / tablespace->page_size;
+    if (kind == FileKind::kInnodbTablespace) file.tablespace->pages = pages;
+    if (kind == FileKind::kInnodbDelta) {
+      file.tablespace->pages = DeltaDataPages(pages, tablespace->page_size);
+    }
   }
 }
 

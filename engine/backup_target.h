@@ -62,8 +62,8 @@ class BackupTarget {
 
   // Creates `<dir>/<relpath>` (0640, exclusive: a path is written once) and the directories
   // leading to it (0750). When the returned file is closed successfully it is recorded with
-  // its size, digest, `kind` and `tablespace`; for kInnodbTablespace, tablespace->pages is set
-  // to size / page_size. A file whose write or close failed, or that is destroyed unclosed, is
+  // its size, digest, `kind` and `tablespace`; tablespace->pages is set to size / page_size
+  // for kInnodbTablespace, and to the number of page images for kInnodbDelta. A file whose write or close failed, or that is destroyed unclosed, is
   // recorded as failed, and Complete refuses to run.
   // Errors: InvalidArgument "invalid backup file path '../x': must be relative, without '.',
   // '..' or empty components", InvalidArgument "'tidemark_manifest.json' is reserved for the

@@ -94,7 +94,9 @@ class PageSink {
   uint64_t bytes_ = 0;
 };
 
-// Pages per file of a multi-file tablespace, from the sizes now; the last file takes the rest.
+}  // namespace
+
+// The last file takes any page beyond these sizes (PageSink): it may grow during the copy.
 absl::StatusOr<std::vector<uint64_t>> PagesPerFile(io::FileSystem& fs, const TablespaceTarget& t,
                                                    uint32_t page_size) {
   std::vector<uint64_t> pages;
@@ -104,8 +106,6 @@ absl::StatusOr<std::vector<uint64_t>> PagesPerFile(io::FileSystem& fs, const Tab
   }
   return pages;
 }
-
-}  // namespace
 
 absl::StatusOr<TablespaceCopyResult> CopyTablespace(io::FileSystem& fs, const TablespaceTarget& target,
                                                     const PageReadOptions& read,

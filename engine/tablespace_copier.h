@@ -44,6 +44,12 @@ struct TablespaceCopyResult {
 using OutputOpener = std::function<absl::StatusOr<std::unique_ptr<io::WritableFile>>(
     size_t index, const innodb::FspHeader& header)>;
 
+// The whole pages of each file of `target` now (file size / `page_size`): where a multi-file
+// system tablespace's files begin in its page numbering. Errors: Stat's, e.g. NotFound.
+absl::StatusOr<std::vector<uint64_t>> PagesPerFile(io::FileSystem& fs,
+                                                   const TablespaceTarget& target,
+                                                   uint32_t page_size);
+
 // Copies `target` (opened as a TablespaceReader with `read`) into the outputs `open_output`
 // returns, `bytes_counter` (may be null) advancing as bytes are written. For the multi-file
 // system tablespace, file k receives the pages that lie in it (sizes taken when it starts).

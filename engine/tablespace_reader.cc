@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "innodb/base/status.h"
 #include "innodb/page/fil_page.h"
+#include "io/aligned_buffer.h"
 #include "io/file_scanner.h"
 
 namespace tidemark::engine {
@@ -110,7 +111,7 @@ absl::Status TablespaceReader::ReadFile(const std::string& path, const PageConsu
     const size_t whole = chunk.data.size() / physical_ * physical_;
     for (size_t off = 0; off < whole; off += physical_) {
       ByteSpan page = chunk.data.subspan(off, physical_);
-      const PageVerdict v = Judge(path, chunk.offset + off, page);
+      const PageVerdict v = Judge(path, chunk.offset + off, next_page_, page);
       TM_RETURN_IF_ERROR(consumer(next_page_++, page, v));
     }
     if (whole != chunk.data.size()) {
@@ -119,6 +120,105 @@ absl::Status TablespaceReader::ReadFile(const std::string& path, const PageConsu
           chunk.data.size() - whole, next_page_ - 1, physical_));
     }
   }
+}
+
+namespace {
+
+// Adjacent listed pages read with one request: [first, first + count) of the list.
+struct PageRun {
+  size_t first = 0;
+  size_t count = 0;
+  uint64_t offset = 0;  // of the read, aligned down for a direct file
+  size_t length = 0;    // of the read, aligned up for a direct file
+};
+
+// Splits `pages` (ascending, all in one file whose first page is `first_page`) into runs of
+// adjacent pages of at most `max_pages` pages, each read aligned to `align`.
+std::vector<PageRun> PageRuns(std::span<const uint32_t> pages, uint32_t first_page,
+                              uint32_t page_size, size_t max_pages, uint64_t align) {
+  std::vector<PageRun> runs;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    if (runs.empty() || runs.back().count == max_pages || pages[i] != pages[i - 1] + 1) {
+      runs.push_back({.first = i});
+    }
+    ++runs.back().count;
+  }
+  for (PageRun& r : runs) {
+    const uint64_t begin = uint64_t{pages[r.first] - first_page} * page_size;
+    const uint64_t end = begin + uint64_t{r.count} * page_size;
+    r.offset = begin / align * align;
+    r.length = static_cast<size_t>(io::AlignUp(end, align) - r.offset);
+  }
+  return runs;
+}
+
+}  // namespace
+
+absl::Status TablespaceReader::ReadListedPages(std::span<const uint32_t> pages,
+                                               const PageConsumer& consumer) {
+  for (size_t i = 1; i < pages.size(); ++i) {
+    if (pages[i] <= pages[i - 1]) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("read '%s': page %d listed after page %d (the list must ascend)",
+                          target_.path, pages[i], pages[i - 1]));
+    }
+  }
+  uint64_t first = 0;
+  for (size_t i = 0; i < target_.files.size() && !pages.empty(); ++i) {
+    uint64_t file_pages = 0;
+    absl::Status s = ReadListedInFile(target_.files[i], static_cast<uint32_t>(first), pages,
+                                      i + 1 == target_.files.size(), consumer, &file_pages);
+    if (!s.ok()) return Annotate(s, absl::StrFormat("read '%s'", target_.files[i]));
+    first += file_pages;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TablespaceReader::ReadListedInFile(const std::string& path, uint32_t first_page,
+                                                std::span<const uint32_t>& pages, bool last_file,
+                                                const PageConsumer& consumer,
+                                                uint64_t* file_pages) {
+  TM_ASSIGN_OR_RETURN(auto file, fs_.OpenForRead(path, io::ReadOptions{
+      .direct_io = options_.direct_io, .drop_cache = options_.drop_cache}));
+  TM_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
+  *file_pages = size / physical_;
+  size_t mine = 0;
+  while (mine < pages.size() && pages[mine] < first_page + *file_pages) ++mine;
+  const std::span<const uint32_t> listed = pages.first(mine);
+  pages = last_file ? std::span<const uint32_t>() : pages.subspan(mine);
+  const uint64_t align = file->is_direct() ? io::kDirectIoAlignment : 1;
+  const size_t max_pages = std::max<size_t>(1, options_.chunk_bytes / physical_);
+  const std::vector<PageRun> runs = PageRuns(listed, first_page, physical_, max_pages, align);
+  const size_t depth = std::max<size_t>(1, options_.depth);
+  std::vector<io::AlignedBuffer> buffers;
+  for (size_t batch = 0; batch < runs.size(); batch += depth) {
+    const size_t n = std::min(depth, runs.size() - batch);
+    std::vector<io::ReadRequest> requests(n);
+    for (size_t k = 0; k < n; ++k) {
+      const PageRun& r = runs[batch + k];
+      if (buffers.size() <= k) {
+        TM_ASSIGN_OR_RETURN(io::AlignedBuffer b,
+                            io::AlignedBuffer::Create(max_pages * physical_ + 2 * align));
+        buffers.push_back(std::move(b));
+      }
+      requests[k] = {.offset = r.offset, .buffer = MutableByteSpan(buffers[k].data(), r.length)};
+    }
+    TM_RETURN_IF_ERROR(file->ReadBatch(requests));
+    for (size_t k = 0; k < n; ++k) {
+      const PageRun& r = runs[batch + k];
+      bytes_ += requests[k].bytes_read;
+      for (size_t j = 0; j < r.count; ++j) {
+        const uint32_t no = listed[r.first + j];
+        const uint64_t offset = uint64_t{no - first_page} * physical_;
+        const size_t at = static_cast<size_t>(offset - r.offset);
+        if (at + physical_ > requests[k].bytes_read) return absl::OkStatus();  // shrank
+        ByteSpan page(buffers[k].data() + at, physical_);
+        const PageVerdict v = Judge(path, offset, no, page);
+        TM_RETURN_IF_ERROR(consumer(no, page, v));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ByteSpan> TablespaceReader::Reread(const std::string& path, uint64_t offset) {
@@ -132,8 +232,8 @@ absl::StatusOr<ByteSpan> TablespaceReader::Reread(const std::string& path, uint6
   return ByteSpan(reread_buf_);
 }
 
-PageVerdict TablespaceReader::Judge(const std::string& path, uint64_t offset, ByteSpan& page) {
-  const uint32_t no = next_page_;
+PageVerdict TablespaceReader::Judge(const std::string& path, uint64_t offset, uint32_t no,
+                                    ByteSpan& page) {
   PageVerdict v = innodb::ValidatePage(page, context_, no);
   if (IsFailure(v) && doublewrite_.Contains(no)) return PageVerdict::kSkipped;
   const bool patient = IsFailure(v) && patient_pages_left_ > 0;

@@ -1,6 +1,7 @@
 // Reads a tablespace page by page the way both `inspect` and `backup` need it: page 0 first
 // (waiting for a server that is still creating the file), then every page front to back
-// with read-ahead (io::FileScanner, io_uring on POSIX files), each page judged; a page that
+// with read-ahead (io::FileScanner, io_uring on POSIX files) or only a list of pages in
+// batched reads (redo-tracked incrementals), each page judged; a page that
 // fails is re-read (a running server may be writing it) and only a failure that is stable
 // over re-reads is reported as such. Doublewrite-buffer slots of the system tablespace are
 // judged once and marked kSkipped.
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,7 +63,17 @@ class TablespaceReader {
   // `consumer` for each whole page. A trailing partial page is DataLoss "truncated: ...".
   // Read errors keep their code, prefixed with the file. Call once.
   absl::Status ReadPages(const PageConsumer& consumer);
-  // Bytes read by ReadPages so far (including a trailing partial page).
+  // Reads only the pages listed in `pages` (tablespace page numbers, strictly ascending), each
+  // judged and re-read exactly as ReadPages does, and calls `consumer` for each in order.
+  // Adjacent pages are read together, up to options.chunk_bytes a read and options.depth reads
+  // per RandomAccessFile::ReadBatch (io_uring on POSIX files). Files are sized when reached, as
+  // in ReadPages; listed pages past the end of the last file are skipped (a file shrinks when
+  // an undo tablespace is truncated). Doublewrite slots are not recognised here (page 5 may not
+  // be listed): redo never changes them, so a page tracker never lists them.
+  // Errors: InvalidArgument "page 7 listed after page 9 (the list must ascend)"; the reads'
+  // errors, prefixed "read 'PATH'"; the consumer's. Call once, instead of ReadPages.
+  absl::Status ReadListedPages(std::span<const uint32_t> pages, const PageConsumer& consumer);
+  // Bytes read by ReadPages or ReadListedPages so far (including a trailing partial page).
   uint64_t bytes_read() const { return bytes_; }
 
  private:
@@ -74,7 +86,13 @@ class TablespaceReader {
   TablespaceReader(io::FileSystem& fs, TablespaceTarget target, PageReadOptions options,
                    innodb::FspHeader header);
   absl::Status ReadFile(const std::string& path, const PageConsumer& consumer);
-  innodb::PageVerdict Judge(const std::string& path, uint64_t offset, ByteSpan& page);
+  // Reads the listed pages that lie in `path`, whose first page is `first_page`; `pages` is
+  // advanced past them. Sets *file_pages to the file's whole pages.
+  absl::Status ReadListedInFile(const std::string& path, uint32_t first_page,
+                                std::span<const uint32_t>& pages, bool last_file,
+                                const PageConsumer& consumer, uint64_t* file_pages);
+  innodb::PageVerdict Judge(const std::string& path, uint64_t offset, uint32_t page_no,
+                            ByteSpan& page);
   absl::StatusOr<ByteSpan> Reread(const std::string& path, uint64_t offset);
   void LearnDoublewrite(uint32_t page_no, ByteSpan page);
 

@@ -83,6 +83,27 @@ TEST(BackupTargetTest, FilesAreHashedAndRecordedWhenClosed) {
   EXPECT_EQ(*io::ReadFileToString(fs, "b/db/t.ibd"), pages);
 }
 
+TEST(BackupTargetTest, DeltasRecordTheirPageImages) {
+  MemFileSystem fs;
+  auto target = *BackupTarget::Create(fs, "b");
+  // 4 KiB pages: blocks of one header and up to 1023 images.
+  const std::vector<std::pair<uint64_t, uint64_t>> cases = {
+      {1, 0}, {2, 1}, {1024, 1023}, {1026, 1024}, {2048, 2046}, {2050, 2047}};
+  for (const auto& [pages, images] : cases) {
+    const std::string name = absl::StrFormat("t%d.ibd.delta", pages);
+    ASSERT_TRUE(WriteFile(*target, name, std::string(pages * 4096, 'x'), FileKind::kInnodbDelta,
+                          TablespaceFileInfo{5, 4096, 0})
+                    .ok());
+    bool found = false;
+    for (const ManifestFile& f : target->Files()) {
+      if (f.path != name) continue;
+      found = true;
+      EXPECT_EQ(f.tablespace->pages, images) << name;
+    }
+    EXPECT_TRUE(found) << name;
+  }
+}
+
 TEST(BackupTargetTest, EachPathIsWrittenOnce) {
   MemFileSystem fs;
   auto target = *BackupTarget::Create(fs, "b");

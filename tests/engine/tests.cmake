@@ -33,4 +33,9 @@ list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/page_compare_test.cc $
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/prepare_report_test.cc)
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/prepare_job_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_apply_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_ddl_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_journal_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_log_test.cc ${CMAKE_CURRENT_LIST_DIR}/prepare_spaces_test.cc)
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/delta_file_test.cc)
+list(APPEND TIDEMARK_UNIT_TESTS
+  ${CMAKE_CURRENT_LIST_DIR}/incremental_base_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tablespace_delta_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/backup_records_test.cc
+)
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/prepare_incremental_test.cc)

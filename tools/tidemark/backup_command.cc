@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/backup_job.h"
 #include "engine/backup_report.h"
+#include "engine/incremental_base.h"
 #include "engine/mysql_sql_session.h"
 #include "engine/redo_copier.h"
 #include "io/clock.h"
@@ -27,7 +28,9 @@ namespace {
 
 int ExitCodeFor(const absl::Status& s) {
   if (engine::IsRedoOverrun(s)) return kExitRedoOverrun;
+  if (engine::IsIncrementalBaseError(s)) return kExitBadInput;
   switch (s.code()) {
+    case absl::StatusCode::kUnimplemented: return kExitUsage;  // e.g. --incremental-mode=redo
     case absl::StatusCode::kDataLoss: return kExitCorruptPages;
     case absl::StatusCode::kResourceExhausted: return kExitTarget;
     case absl::StatusCode::kUnavailable:
@@ -55,6 +58,22 @@ absl::StatusOr<engine::ConnectionOptions> ConnectionFrom(const BackupFlags& f) {
   return c;  // no password: Connector/C reads the option file, then MYSQL_PWD
 }
 
+// The incremental options when any incremental flag was given (the engine checks them).
+absl::StatusOr<std::optional<engine::IncrementalOptions>> IncrementalFrom(const BackupFlags& f) {
+  if (f.incremental_basedir.empty() && !f.incremental_lsn && f.incremental_mode.empty()) {
+    return std::nullopt;
+  }
+  engine::IncrementalOptions o;
+  o.basedir = f.incremental_basedir;
+  if (f.incremental_lsn) o.lsn = Lsn(*f.incremental_lsn);
+  if (!f.incremental_mode.empty()) {
+    auto mode = engine::ParseIncrementalMode(f.incremental_mode);
+    if (!mode.ok()) return mode.status();
+    o.mode = *mode;
+  }
+  return o;
+}
+
 void PrintProgress(const BackupFlags& f, const engine::BackupProgress& p, absl::Time start) {
   const double secs = absl::ToDoubleSeconds(absl::Now() - start);
   if (f.progress == "json") {
@@ -67,7 +86,8 @@ void PrintProgress(const BackupFlags& f, const engine::BackupProgress& p, absl::
 }  // namespace
 
 CLI::App* AddBackupCommand(CLI::App& app, BackupFlags& f) {
-  CLI::App* cmd = app.add_subcommand("backup", "Take a hot full backup of a running MariaDB server");
+  CLI::App* cmd = app.add_subcommand(
+      "backup", "Take a hot full or incremental backup of a running MariaDB server");
   cmd->add_option("--target-dir", f.target_dir, "new or empty directory for the backup")->required();
   cmd->add_option("--socket,-S", f.socket, "server socket");
   cmd->add_option("--host,-H", f.host, "server host");
@@ -83,6 +103,13 @@ CLI::App* AddBackupCommand(CLI::App& app, BackupFlags& f) {
   cmd->add_flag("--buffered", f.buffered, "read data files through the page cache");
   cmd->add_flag("--innodb-log-checkpoint-now", f.checkpoint_now,
                 "ask the server for a checkpoint first (less redo to copy; needs SUPER)");
+  cmd->add_option("--incremental-basedir", f.incremental_basedir,
+                  "incremental: only pages changed since this backup (full or incremental)");
+  cmd->add_option("--incremental-lsn", f.incremental_lsn,
+                  "incremental: only pages changed after this LSN");
+  cmd->add_option("--incremental-mode", f.incremental_mode,
+                  "incremental: scan (read every page), redo (not yet available) or auto")
+      ->check(CLI::IsMember({"scan", "redo", "auto"}));
   cmd->add_flag("--no-sync", f.no_sync,
                 "do not fdatasync the backup's files before writing the manifest (unsafe)");
   return cmd;
@@ -92,6 +119,11 @@ int RunBackupCommand(const BackupFlags& f) {
   auto conn = ConnectionFrom(f);
   if (!conn.ok()) {
     std::fprintf(stderr, "tidemark: %s\n", std::string(conn.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto incremental = IncrementalFrom(f);
+  if (!incremental.ok()) {
+    std::fprintf(stderr, "tidemark: %s\n", std::string(incremental.status().message()).c_str());
     return kExitUsage;
   }
   auto fs = io::NewPosixFileSystem();
@@ -113,6 +145,7 @@ int RunBackupCommand(const BackupFlags& f) {
   o.checkpoint_now = f.checkpoint_now;
   o.command_line = f.command_line;
   o.sync_files = !f.no_sync;
+  o.incremental = *incremental;
   auto r = engine::RunBackup(o, env);
   if (live && !json) std::fputc('\n', stderr);
   if (!r.ok()) {

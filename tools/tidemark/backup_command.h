@@ -1,7 +1,8 @@
-// `tidemark backup`: a hot full backup of a running MariaDB server (also reached as
+// `tidemark backup`: a hot full or incremental backup of a running MariaDB server (also reached as
 // `tidemark --backup ...`, the xtrabackup-style spelling).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct BackupFlags {
   bool buffered = false;        // data files through the page cache instead of O_DIRECT
   bool checkpoint_now = false;
   bool no_sync = false;          // skip fdatasync of each file (tests, benchmarks, tmpfs)
+  std::string incremental_basedir;      // incremental: the base backup directory
+  std::optional<uint64_t> incremental_lsn;  // incremental: the base LSN
+  std::string incremental_mode;         // "", "scan", "redo" or "auto"
   std::vector<std::string> command_line;
 };
 
