@@ -39,3 +39,10 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/backup_records_test.cc
 )
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/prepare_incremental_test.cc)
+list(APPEND TIDEMARK_UNIT_TESTS
+  ${CMAKE_CURRENT_LIST_DIR}/changed_pages_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/page_set_file_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo_page_collector_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/page_tracking_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/redo_follower_test.cc
+)

@@ -12,6 +12,7 @@
 #include "tools/tidemark/exit_codes.h"
 #include "tools/tidemark/inspect_command.h"
 #include "tools/tidemark/prepare_command.h"
+#include "tools/tidemark/redo_follow_command.h"
 #include "tools/tidemark/restore_command.h"
 
 namespace {
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
   CLI::App* restore_cmd = AddRestoreCommand(app, restore);
   PrepareFlags prepare;
   CLI::App* prepare_cmd = AddPrepareCommand(app, prepare);
+  RedoFollowFlags redo_follow;
+  CLI::App* redo_follow_cmd = AddRedoFollowCommand(app, redo_follow);
   std::vector<std::string> args = Normalize(argc, argv);
   backup.command_line.assign(argv, argv + argc);
   try {
@@ -73,5 +76,6 @@ int main(int argc, char** argv) {
   if (compare_cmd->parsed()) return RunCompareCommand(compare);
   if (restore_cmd->parsed()) return RunRestoreCommand(restore);
   if (prepare_cmd->parsed()) return RunPrepareCommand(prepare);
+  if (redo_follow_cmd->parsed()) return RunRedoFollowCommand(redo_follow);
   return kExitUsage;
 }
