@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
@@ -232,37 +233,51 @@ absl::Status Quiesce(TestServer& server) {
   return server.Query("SET GLOBAL innodb_log_checkpoint_now = ON");
 }
 
-// mariadb-backup's incremental from the same base, on a quiet server, against tidemark's.
+// mariadb-backup's incremental from the same base, on a quiet server, against tidemark's in
+// both modes (scan reads every page, redo the pages the live log lists): the same pages.
 void ExpectSameDeltasAsThePeer(TestServer& source, const std::string& full, TempDir& tmp) {
   TM_ASSERT_OK(Quiesce(source));
   TM_ASSERT_OK_AND_ASSIGN(uint64_t written0, StatusValue(source, "Innodb_pages_written"));
-  const std::string ours = tmp.Join("inc_tidemark_quiet"), peer = tmp.Join("inc_peer_quiet");
-  TM_ASSERT_OK_AND_ASSIGN(CommandResult t,
-                          Tidemark(BackupArgv(source, ours, {"--incremental-basedir=" + full})));
-  ASSERT_EQ(t.exit_code, 0) << t.Describe();
+  const std::string peer = tmp.Join("inc_peer_quiet");
+  std::vector<std::string> ours;
+  for (const char* mode : {"scan", "redo"}) {
+    ours.push_back(tmp.Join(absl::StrCat("inc_tidemark_quiet_", mode)));
+    TM_ASSERT_OK_AND_ASSIGN(
+        CommandResult t,
+        Tidemark(BackupArgv(source, ours.back(),
+                            {"--incremental-basedir=" + full,
+                             absl::StrCat("--incremental-mode=", mode)})));
+    ASSERT_EQ(t.exit_code, 0) << t.Describe();
+    EXPECT_THAT(t.err, HasSubstr(absl::StrCat("(", mode, " mode")));
+  }
   TM_ASSERT_OK_AND_ASSIGN(
       CommandResult m,
       RunCommand({"mariadb-backup", "--backup", "--target-dir=" + peer,
                   "--incremental-basedir=" + full, "--socket=" + source.socket(), "--user=root"}));
   ASSERT_EQ(m.exit_code, 0) << m.Describe();
   TM_ASSERT_OK_AND_ASSIGN(uint64_t written1, StatusValue(source, "Innodb_pages_written"));
-  const std::vector<std::string> names = FilesEndingWith(ours, {".delta", ".meta"});
-  EXPECT_THAT(names, ElementsAreArray(FilesEndingWith(peer, {".delta", ".meta"})));
-  EXPECT_EQ(MetadataValue(ReadWhole(ours + "/xtrabackup_checkpoints"), "from_lsn"),
-            MetadataValue(ReadWhole(peer + "/xtrabackup_checkpoints"), "from_lsn"));
+  const std::vector<std::string> names = FilesEndingWith(peer, {".delta", ".meta"});
+  for (const std::string& dir : ours) {
+    EXPECT_THAT(FilesEndingWith(dir, {".delta", ".meta"}), ElementsAreArray(names)) << dir;
+    EXPECT_EQ(MetadataValue(ReadWhole(dir + "/xtrabackup_checkpoints"), "from_lsn"),
+              MetadataValue(ReadWhole(peer + "/xtrabackup_checkpoints"), "from_lsn"));
+  }
   if (written1 != written0) {
-    // The server wrote pages between the two copies: their deltas may rightly differ.
-    std::printf("[tidemark] %llu pages written between the two incrementals: names compared only\n",
+    // The server wrote pages between the copies: their deltas may rightly differ.
+    std::printf("[tidemark] %llu pages written between the incrementals: names compared only\n",
                 static_cast<unsigned long long>(written1 - written0));
     return;
   }
   int same = 0;
   for (const std::string& n : names) {
-    const bool equal = ReadWhole(ours + "/" + n) == ReadWhole(peer + "/" + n);
-    EXPECT_TRUE(equal) << n << " differs from mariadb-backup's";
-    same += equal;
+    for (const std::string& dir : ours) {
+      const bool equal = ReadWhole(dir + "/" + n) == ReadWhole(peer + "/" + n);
+      EXPECT_TRUE(equal) << dir << "/" << n << " differs from mariadb-backup's";
+      same += equal;
+    }
   }
-  std::printf("[tidemark] quiet server: %d .delta/.meta files byte-identical to mariadb-backup's\n",
+  std::printf("[tidemark] quiet server: %d .delta/.meta files (scan and redo mode) byte-identical "
+              "to mariadb-backup's\n",
               same);
 }
 
@@ -330,8 +345,9 @@ TEST(IncrementalBackupTest, TidemarkIncrementalAppliedByMariadbBackupRestoresThe
   const std::string summary = LineStartingWith(i.err, "tidemark: incremental backup complete");
   std::printf("[tidemark] %s\n[tidemark] load: %lld iterations\n", summary.c_str(),
               static_cast<long long>(load->iterations()));
-  EXPECT_THAT(summary, HasSubstr("pages changed"));
-  EXPECT_THAT(summary, Not(HasSubstr(": 0 of ")));
+  // The default mode, auto: redo when the live log still covers the base, as here.
+  EXPECT_THAT(summary, HasSubstr("(redo mode, "));
+  EXPECT_THAT(summary, Not(HasSubstr(" 0 changed")));
   EXPECT_GT(load->iterations(), 3);
   ExpectIncrementalLayout(full, inc);
 
@@ -379,7 +395,7 @@ TEST(IncrementalBackupTest, BadBasesAreRefusedWithExitCodes) {
   EXPECT_EQ(foreign.exit_code, 4) << foreign.Describe();
   EXPECT_THAT(foreign.err, HasSubstr("the base is a backup of a different server"));
   EXPECT_FALSE(fs::exists(tmp.Join("b")));
-  // Both sources: exit 2. Redo mode: exit 2, not yet available.
+  // Both sources: exit 2. Redo mode with a base older than the log: exit 4, no data read.
   TM_ASSERT_OK_AND_ASSIGN(CommandResult both,
                           Tidemark(BackupArgv(*source, tmp.Join("c"),
                                               {"--incremental-basedir", tmp.Join("foreign"),
@@ -389,8 +405,10 @@ TEST(IncrementalBackupTest, BadBasesAreRefusedWithExitCodes) {
       CommandResult redo,
       Tidemark({"--backup", "--target-dir=" + tmp.Join("d"), "--socket=" + source->socket(),
                 "--user=root", "--incremental-lsn=5", "--incremental-mode=redo"}));
-  EXPECT_EQ(redo.exit_code, 2) << redo.Describe();
-  EXPECT_THAT(redo.err, HasSubstr("redo needs page tracking (not yet available)"));
+  EXPECT_EQ(redo.exit_code, 4) << redo.Describe();
+  EXPECT_THAT(redo.err, HasSubstr("redo-mode incremental impossible: "));
+  EXPECT_THAT(redo.err, HasSubstr("LSN 5 is older than the start of the log"));
+  EXPECT_FALSE(fs::exists(tmp.Join("d/tidemark_manifest.json")));
 }
 
 }  // namespace
