@@ -140,7 +140,7 @@ absl::StatusOr<DeltaCopyResult> CopyTablespaceDelta(
     ++result.pages_written;
     return sink.Add(no, page);
   };
-  if (delta.changed != nullptr && !delta.changed->IsWhole(space)) {
+  if (delta.changed != nullptr && !delta.changed->IsWhole(space) && !result.every_page) {
     std::vector<uint32_t> listed = {0};
     delta.changed->pages(space).ForEach([&](uint32_t no) {
       if (no != 0) listed.push_back(no);
