@@ -40,6 +40,7 @@ pid=$!
 for _ in $(seq 120); do mariadb --no-defaults --socket="$work/sock" -uroot -e 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
 q() { mariadb --no-defaults --socket="$work/sock" -uroot -N -B -e "$1"; }
 q 'select 1' >/dev/null || { echo "the server did not start:"; tail -20 "$work/server.log"; exit 1; }
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 can_drop=0; if sync && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then can_drop=1; fi
 drop() { if ((can_drop)); then sync; echo 3 > /proc/sys/vm/drop_caches; fi; }
 mapfile -t files < <(find "$data" -name '*.ibd' -o -name 'ibdata*' -o -name 'undo[0-9]*' | sort)
@@ -107,21 +108,27 @@ PY
 }
 
 runs="$work/runs"; : > "$runs"
-# run NAME CMD...: one timed run; appends "name seconds rss_kib pages_read pages_changed
-# delta_pages" to the runs file (pages_* from tidemark's summary line, - otherwise).
+# run NAME CMD...: one timed run; appends "name seconds rss_kib pages_listed pages_read
+# pages_changed delta_pages" to the runs file (pages_* from tidemark's summary line: "(scan
+# mode): C of R pages changed" or "(redo mode, L pages listed): R pages read, C changed";
+# - where a tool does not say).
 run() {
   local name=$1; shift
   rm -rf "$work/target"; drop
-  local t0 t1 read=- changed=- delta=-
+  local t0 t1 line listed=- read=- changed=- delta=-
   t0=$(date +%s.%N)
   /usr/bin/time -f %M -o "$work/rss" "$@" >"$work/out" 2>"$work/err" \
     || { echo "$name failed:"; tail -20 "$work/err"; exit 1; }
   t1=$(date +%s.%N)
-  if [[ $(grep -h 'backup complete' "$work/err" "$work/out" | tail -1) =~ ([0-9]+)\ of\ ([0-9]+)\ pages ]]; then
+  line=$(grep -h 'backup complete' "$work/err" "$work/out" | tail -1 || true)
+  if [[ $line =~ ([0-9]+)\ pages\ listed\):\ ([0-9]+)\ pages\ read,\ ([0-9]+)\ changed ]]; then
+    listed=${BASH_REMATCH[1]}; read=${BASH_REMATCH[2]}; changed=${BASH_REMATCH[3]}
+  elif [[ $line =~ ([0-9]+)\ of\ ([0-9]+)\ pages\ changed ]]; then
     changed=${BASH_REMATCH[1]}; read=${BASH_REMATCH[2]}
   fi
   [ "$name" = full ] || delta=$(count_delta "$work/target")
-  echo "$name $(python3 -c "print($t1 - $t0)") $(tail -1 "$work/rss") $read $changed $delta" >> "$runs"
+  echo "$name $(python3 -c "print($t1 - $t0)") $(tail -1 "$work/rss") $listed $read $changed $delta" >> "$runs"
+  cp "$work/err" "$work/last-$name.log"
 }
 for ((i = 0; i < reps; i++)); do
   run scan "$tidemark" backup --target-dir "$work/target" --socket "$work/sock" --user root \
@@ -137,19 +144,28 @@ for ((i = 0; i < reps; i++)); do
     --parallel "$par"
 done
 
+echo "load average (1/5/15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end, on $(nproc) CPUs"
 echo "tidemark $("$tidemark" --version 2>&1 | head -1); $(mariadb-backup --version 2>&1 | head -1)"
 echo "--parallel $par for every run; page cache dropped before each run: $([ "$can_drop" = 1 ] && echo yes || echo NO)"
 echo "changes: sysbench oltp_update_non_index, $events uniformly random updates on $tables tables" \
   "x $rows rows, made before the timed runs; no load during them; $(cat "$work/state")"
+for name in scan redo; do
+  [ -f "$work/last-$name.log" ] && echo "$name summary (last run): $(grep -h 'backup complete' "$work/last-$name.log" | tail -1)"
+done
+if ((redo)); then
+  echo "redo-follow (--interval 0.1 --file-seconds 5, running since before the base):" \
+    "$(kill -0 "$follower" 2>/dev/null && echo running || echo STOPPED)," \
+    "$(find "$work/track" -name '*.pageset' | wc -l) page-set files"
+fi
 ((redo)) || echo "redo mode: not available in this tidemark (no --page-tracking-dir), not run"
 python3 - "$runs" "$total" <<'PY'
 import statistics, sys
 total = int(sys.argv[2]); pages = total // 16384
 res = {}
 for l in open(sys.argv[1]):
-    name, t, rss, rd, ch, delta = l.split()
-    res.setdefault(name, []).append((float(t), int(rss) / 1024, rd, ch, delta))
-print(f"data {total/2**30:.2f} GiB of InnoDB files ({pages} pages of 16 KiB)")
+    name, t, rss, ls, rd, ch, delta = l.split()
+    res.setdefault(name, []).append((float(t), int(rss) / 1024, rd, ch, delta, ls))
+print(f"data {total/2**30:.2f} GiB of InnoDB files ({pages} pages of 16 KiB); MB/s below = data / time")
 med = {}
 for name in ("scan", "mariadb-backup", "redo", "full"):
     if name not in res: continue
@@ -160,13 +176,20 @@ for name in ("scan", "mariadb-backup", "redo", "full"):
 for name in ("scan", "mariadb-backup", "redo"):
     if name not in res: continue
     rd = {r[2] for r in res[name]}; ch = {r[3] for r in res[name]}; de = {r[4] for r in res[name]}
+    ls = {r[5] for r in res[name]}
     pct = " ".join(f"{int(d)/pages*100:.2f}%" for d in sorted(de, key=int))
-    print(f"{name:15s} pages read {'/'.join(sorted(rd))}, changed {'/'.join(sorted(ch))}, "
+    listed = f"listed {'/'.join(sorted(ls))}, " if ls != {"-"} else ""
+    print(f"{name:15s} pages {listed}read {'/'.join(sorted(rd))}, changed {'/'.join(sorted(ch))}, "
           f"in the .delta files {'/'.join(sorted(de, key=int))} ({pct} of the pages)")
 def ratio(a, b, goal):
     if a in med and b in med:
         g = f" (goal <= {goal})" if goal else ""
         print(f"{a} / {b}: {med[a]/med[b]:.3f}x{g}")
+if "scan" in res and "redo" in res:
+    sc = {r[3] for r in res["scan"]} | {r[4] for r in res["scan"]}
+    rc = {r[3] for r in res["redo"]} | {r[4] for r in res["redo"]}
+    print(f"changed pages, scan vs redo: {'the same' if sc == rc and len(sc) == 1 else 'DIFFERENT'} "
+          f"(scan {'/'.join(sorted(sc))}, redo {'/'.join(sorted(rc))})")
 ratio("scan", "mariadb-backup", 0.6)
 ratio("redo", "full", 0.1)
 ratio("redo", "scan", None)
