@@ -181,10 +181,14 @@ for name in ("scan", "mariadb-backup", "redo"):
     listed = f"listed {'/'.join(sorted(ls))}, " if ls != {"-"} else ""
     print(f"{name:15s} pages {listed}read {'/'.join(sorted(rd))}, changed {'/'.join(sorted(ch))}, "
           f"in the .delta files {'/'.join(sorted(de, key=int))} ({pct} of the pages)")
+# The ratio of the medians, and the median of the ratios within each rep (the runs of a rep are
+# back to back, so this one is less sensitive to other work on the machine drifting over time).
 def ratio(a, b, goal):
     if a in med and b in med:
         g = f" (goal <= {goal})" if goal else ""
-        print(f"{a} / {b}: {med[a]/med[b]:.3f}x{g}")
+        paired = [x[0] / y[0] for x, y in zip(res[a], res[b])]
+        print(f"{a} / {b}: {med[a]/med[b]:.3f}x{g}; per rep {' '.join(f'{r:.3f}' for r in paired)}, "
+              f"median {statistics.median(paired):.3f}x")
 if "scan" in res and "redo" in res:
     sc = {r[3] for r in res["scan"]} | {r[4] for r in res["scan"]}
     rc = {r[3] for r in res["redo"]} | {r[4] for r in res["redo"]}
