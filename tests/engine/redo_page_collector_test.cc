@@ -260,6 +260,34 @@ TEST_F(CollectorTest, RefusesAReplacedLog) {
       << again;
 }
 
+// An online resize while following with a connection: the server writes its last mtrs only
+// to the new file and renames it over the log; the flushed LSN covers them, the old file
+// (still open) never gets them. The durable log does not parse in the old file, which is
+// a replaced log, not a corrupt one.
+TEST_F(CollectorTest, AResizeBehindADurableEndIsAReplacedLogNotCorruption) {
+  std::unique_ptr<RedoPageCollector> c = Open(server_.lsn(), Probed());
+  WriteRandom(2000);
+  TM_ASSERT_OK(c->Advance());
+  const Lsn proven = c->position();
+  Touch({{SpaceId(1), PageNo(1)}});  // not synced: only the new file holds it
+  Touch({{SpaceId(1), PageNo(2)}});
+  server_.set_flushed(server_.lsn());
+  innodb::LogHeader h = server_.header();
+  h.first_lsn = proven;
+  innodb::LogImage image = *innodb::LogImage::Create(h, innodb::kLogStartOffset + 2 * kCapacity);
+  image.SetCheckpoint(innodb::kLogCheckpoint1, {proven, proven});
+  TM_ASSERT_OK(io::WriteStringToFile(fs_, "/data/new_log",
+                                     std::string(image.file().begin(), image.file().end())));
+  TM_ASSERT_OK(fs_.Rename("/data/new_log", kLog));
+  const absl::Status s = c->Advance();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_TRUE(absl::StartsWith(
+      s.message(), absl::StrFormat("%sredo log '/data/ib_logfile0' was replaced", kPrefix)))
+      << s;
+  EXPECT_FALSE(IsRedoOverrun(s));
+  EXPECT_EQ(c->position(), proven);
+}
+
 TEST_F(CollectorTest, RefusesAStartBeyondTheEnd) {
   const Lsn beyond(server_.lsn().value() + 5000);
   EXPECT_EQ(RedoPageCollector::Open(fs_, clock_, kLog, {.lsn = beyond}, Probed()).status(),
