@@ -167,6 +167,14 @@ absl::StatusOr<TrackedPages> LoadTrackedPages(io::FileSystem& fs, io::Clock& clo
         absl::StrFormat("load tracked pages: to_lsn %d is before from_lsn %d", o.to_lsn->value(),
                         o.from_lsn.value()));
   }
+  if (o.to_lsn && *o.to_lsn == o.from_lsn) {
+    // No mtr starts in an empty range (an idle server: the next backup's start checkpoint is
+    // its base's LSN), so no page changed in it: nothing to read.
+    TrackedPages out;
+    out.pages = ChangedPages(o.from_lsn, o.from_lsn);
+    out.files_end = o.from_lsn;
+    return out;
+  }
   absl::StatusOr<std::vector<TrackedFile>> files = ListTrackedFiles(fs, o.tracking_dir);
   if (!files.ok() && !absl::IsNotFound(files.status())) return files.status();
   ChainWalk walk(fs, files.ok() ? *std::move(files) : std::vector<TrackedFile>(), o.from_lsn);

@@ -68,7 +68,8 @@ struct TrackedPages {
 // LSN Y)", "'pages-...' was read from a different log (...)", with the collector's reason
 // (the log no longer holds LSN X, was replaced, does not continue the files' history, or no
 // log path was given); ListDir's errors other than NotFound; InvalidArgument when to_lsn
-// < from_lsn.
+// < from_lsn. When to_lsn == from_lsn the result is the empty set [from_lsn, from_lsn),
+// with no files and without reading the directory or the log.
 absl::StatusOr<TrackedPages> LoadTrackedPages(io::FileSystem& fs, io::Clock& clock,
                                               const LoadTrackedOptions& options);
 

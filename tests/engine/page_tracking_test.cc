@@ -247,6 +247,24 @@ TEST_F(TrackingTest, NoFileAndNoLogCoverNothing) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// An idle server: the next backup's start checkpoint equals its base's LSN. Nothing changed,
+// whatever the directory and the log hold.
+TEST_F(TrackingTest, AnEmptyRangeIsAnEmptySet) {
+  const TrackedFile first = NextFile(3000);
+  NextFile(3000);
+  for (const Lsn at :
+       {first.from, first.to, Lsn((first.from.value() + first.to.value()) / 2), Lsn(999999)}) {
+    for (const bool live : {false, true}) {
+      TM_ASSERT_OK_AND_ASSIGN(const TrackedPages t,
+                              LoadTrackedPages(fs_, clock_, Options(at, at, live)));
+      EXPECT_EQ(t.pages, ChangedPages(at, at)) << at.value();
+      EXPECT_TRUE(t.files.empty());
+      EXPECT_FALSE(t.used_live_log);
+      EXPECT_EQ(t.files_end, at);
+    }
+  }
+}
+
 TEST_F(TrackingTest, PruneKeepsTheNewestByCountAndAge) {
   for (int i = 0; i < 5; ++i) {
     NextFile(2000);

@@ -198,6 +198,26 @@ TEST_F(CollectorTest, ToLsnStopsAtTheFirstBoundaryAtOrAfterIt) {
   EXPECT_EQ(got.pages(SpaceId(1)).ToVector(), (std::vector<uint32_t>{1, 2}));
 }
 
+// An idle server: the next backup's start checkpoint is its base's LSN. The range is empty.
+TEST_F(CollectorTest, AnEmptyRangeIsAnEmptySet) {
+  const Lsn from = server_.lsn();
+  WriteRandom(3000);  // log after the range is not read
+  TM_ASSERT_OK_AND_ASSIGN(
+      const ChangedPages got,
+      CollectChangedPages(fs_, clock_, kLog, from, {.collector = Probed(), .to_lsn = from}));
+  EXPECT_EQ(got, ChangedPages(from, from));
+  const Lsn end = server_.lsn();
+  TM_ASSERT_OK_AND_ASSIGN(
+      const ChangedPages at_end,
+      CollectChangedPages(fs_, clock_, kLog, end, {.collector = Probed(), .to_lsn = end}));
+  EXPECT_EQ(at_end, ChangedPages(end, end));
+  // Without a connection, at the checkpoint (a backup's LSNs are checkpoint LSNs).
+  const Lsn c = server_.checkpoint().checkpoint_lsn;
+  TM_ASSERT_OK_AND_ASSIGN(const ChangedPages at_checkpoint,
+                          CollectChangedPages(fs_, clock_, kLog, c, {.to_lsn = c}));
+  EXPECT_EQ(at_checkpoint, ChangedPages(c, c));
+}
+
 TEST_F(CollectorTest, RefusesAStartTheLogNoLongerHolds) {
   const Lsn from = server_.lsn();
   for (int i = 0; i < 4; ++i) {
