@@ -337,10 +337,11 @@ absl::StatusOr<ChangedPages> BackupJob::ChangedPagesFromRedo(Lsn from, Lsn to) {
       .server_log = [session] { return ReadServerLogPosition(*session); }};
   const std::string log_path = info_.ResolvedLogGroupHomeDir() + "ib_logfile0";
   const std::string& dir = result_.base->page_tracking_dir;
-  if (dir.empty()) {
-    return CollectChangedPages(env_.fs, env_.clock, log_path, from,
-                               {.collector = collector, .to_lsn = to});
-  }
+  absl::StatusOr<ChangedPages> live =
+      CollectChangedPages(env_.fs, env_.clock, log_path, from, {.collector = collector, .to_lsn = to});
+  // The live log, while it holds B, gives exactly [B, C0); page-set files are taken whole, and
+  // the one that straddles B can flag tablespaces created before B, which are then read whole.
+  if (dir.empty() || live.ok() || !absl::IsFailedPrecondition(live.status())) return live;
   TM_ASSIGN_OR_RETURN(TrackedPages tracked,
                       LoadTrackedPages(env_.fs, env_.clock,
                                        {.tracking_dir = dir,
