@@ -1,0 +1,535 @@
+// Chains of tidemark incrementals on a real MariaDB 10.11 server (issue 5 checks 1, 2a and 3).
+// A tidemark full backup and two tidemark incrementals are taken under a write load, with CREATE,
+// DROP, RENAME, TRUNCATE and a new database between them, once per incremental mode (scan; redo
+// with `tidemark redo-follow` tracking pages from before the full backup). The chain is prepared
+// by tidemark (--apply-log-only twice, then the last incremental) and, from copies, by
+// mariadb-backup; each result is restored by tidemark and must pass CHECK TABLE EXTENDED and,
+// after the binlog from the last incremental's position is replayed, equal the source's CHECKSUM
+// TABLE. A second test takes a redo and a scan incremental of one quiet server from one base:
+// their .delta files must hold the same page numbers.
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "engine/delta_file.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "innodb/base/endian.h"
+#include "innodb/base/status.h"
+#include "io/posix_file_system.h"
+#include "tests/support/restore_check.h"
+#include "tests/support/sql_loop.h"
+#include "tests/support/status_macros.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_paths.h"
+#include "tests/support/test_server.h"
+
+namespace tidemark::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+double SecondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// `key = value` of a metadata file (xtrabackup_checkpoints), or "" when absent.
+std::string MetadataValue(const std::string& text, const std::string& key) {
+  const std::string prefix = key + " = ";
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = text.find('\n', at);
+    const std::string line = text.substr(at, end - at);
+    if (absl::StartsWith(line, prefix)) return line.substr(prefix.size());
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return "";
+}
+
+uint64_t CheckpointLsn(const std::string& backup_dir, const std::string& key) {
+  const std::string v = MetadataValue(ReadWhole(backup_dir + "/xtrabackup_checkpoints"), key);
+  return v.empty() ? 0 : std::stoull(v);
+}
+
+absl::StatusOr<uint64_t> StatusValue(TestServer& server, const std::string& name) {
+  TM_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                      server.QueryRows(absl::StrFormat("SHOW GLOBAL STATUS LIKE '%s'", name)));
+  if (rows.size() != 1) return absl::NotFoundError(name);
+  return std::stoull(rows[0][1]);
+}
+
+// The incremental mode under test, and the page tracking it needs.
+struct Mode {
+  std::string name;          // "scan" or "redo"
+  std::string tracking_dir;  // redo only
+  bool redo() const { return name == "redo"; }
+};
+
+std::vector<std::string> BackupArgv(const TestServer& server, const std::string& target,
+                                    const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {
+      "backup", "--target-dir", target,       "--socket", server.socket(),
+      "--user", "root",         "--parallel", "2",        "--no-sync"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+std::vector<std::string> IncrementalArgv(const TestServer& server, const std::string& target,
+                                         const std::string& base, const Mode& mode) {
+  std::vector<std::string> extra = {"--incremental-basedir", base, "--incremental-mode", mode.name};
+  if (mode.redo()) extra.insert(extra.end(), {"--page-tracking-dir", mode.tracking_dir});
+  return BackupArgv(server, target, extra);
+}
+
+// `tidemark redo-follow` filling `dir` from `server`'s log, as a child stopped by SIGTERM.
+absl::StatusOr<std::unique_ptr<BackgroundCommand>> StartFollower(const TestServer& server,
+                                                                 const std::string& dir,
+                                                                 const std::string& output) {
+  return BackgroundCommand::Start({TidemarkBinary(), "redo-follow", "--tracking-dir", dir,
+                                   "--socket", server.socket(), "--user", "root", "--interval",
+                                   "0.1", "--file-seconds", "1"},
+                                  output);
+}
+
+// ------------------------------------------------------------------ the chain's data
+
+constexpr int kRows = 2000;
+
+absl::Status CreateSchema(TestServer& server) {
+  std::string sql = "CREATE DATABASE ch;";
+  for (const char* spec : {"load", "keep", "to_drop", "to_rename", "to_truncate",
+                           "zip ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8"}) {
+    const std::string_view s(spec);
+    const std::string name(s.substr(0, s.find(' ')));
+    const std::string opts(s.find(' ') == s.npos ? "" : s.substr(s.find(' ')));
+    sql += absl::StrFormat(
+        "CREATE TABLE ch.%1$s (id INT AUTO_INCREMENT PRIMARY KEY, k INT, v VARCHAR(300), KEY (k)) "
+        "ENGINE=InnoDB%2$s;"
+        "INSERT INTO ch.%1$s (k, v) SELECT seq %% 97, REPEAT(MD5(seq), 1 + seq %% 7) "
+        "FROM ch.seq_1_to_%3$d;",
+        name, opts, kRows);
+  }
+  return server.Query(sql);
+}
+
+// Between the full backup and the first incremental.
+absl::Status DdlBeforeFirst(TestServer& server) {
+  return server.Query(
+      "DROP TABLE ch.to_drop; RENAME TABLE ch.to_rename TO ch.renamed;"
+      "TRUNCATE TABLE ch.to_truncate;"
+      "INSERT INTO ch.to_truncate (k, v) SELECT seq, 'after truncate' FROM ch.seq_1_to_300;"
+      "CREATE TABLE ch.new1 (a INT PRIMARY KEY, b TEXT) ENGINE=InnoDB;"
+      "INSERT INTO ch.new1 SELECT seq, REPEAT('n', seq % 500) FROM ch.seq_1_to_1500;"
+      "CREATE DATABASE ch_new; CREATE TABLE ch_new.t (a INT PRIMARY KEY) ENGINE=InnoDB;"
+      "INSERT INTO ch_new.t SELECT seq FROM ch.seq_1_to_200;"
+      "UPDATE ch.keep SET v = CONCAT('first ', id) WHERE id % 20 = 0");
+}
+
+// Between the two incrementals.
+absl::Status DdlBeforeSecond(TestServer& server) {
+  return server.Query(
+      "CREATE TABLE ch.new2 (a INT PRIMARY KEY, b VARCHAR(100)) ENGINE=InnoDB "
+      "ROW_FORMAT=COMPRESSED;"
+      "INSERT INTO ch.new2 SELECT seq, MD5(seq) FROM ch.seq_1_to_800;"
+      "DROP TABLE ch.new1; RENAME TABLE ch.renamed TO ch.renamed2;"
+      "TRUNCATE TABLE ch.keep; INSERT INTO ch.keep (k, v) SELECT seq, 'again' FROM ch.seq_1_to_500;"
+      "INSERT INTO ch_new.t SELECT 1000 + seq FROM ch.seq_1_to_100;"
+      "CREATE DATABASE ch_late; CREATE TABLE ch_late.t (a INT PRIMARY KEY, b INT) ENGINE=InnoDB;"
+      "INSERT INTO ch_late.t SELECT seq, seq FROM ch.seq_1_to_300");
+}
+
+const std::vector<std::string> kPresent = {"ch.load",      "ch.zip",    "ch.keep",
+                                           "ch.renamed2",  "ch.new2",   "ch.to_truncate",
+                                           "ch_new.t",     "ch_late.t"};
+const std::vector<std::string> kGone = {"ch.to_drop", "ch.to_rename", "ch.renamed", "ch.new1"};
+
+absl::Status LoadStep(SqlConnection& c, int64_t i) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const char* t = i % 2 == 0 ? "ch.load" : "ch.zip";
+  return c.Query(absl::StrFormat(
+      "INSERT INTO %1$s (k, v) SELECT seq %% 97, REPEAT(MD5(seq + %2$d), 1 + seq %% 7) "
+      "FROM ch.seq_1_to_10;"
+      "UPDATE %1$s SET v = REPEAT('u', %2$d %% 250) WHERE k = %3$d LIMIT 10;"
+      "DELETE FROM %1$s WHERE k = %4$d LIMIT 5",
+      t, static_cast<int>(i), static_cast<int>(i % 97), static_cast<int>((i * 7) % 97)));
+}
+
+// ------------------------------------------------------------------ taking the chain
+
+struct Chain {
+  std::string full, inc1, inc2;
+  std::string summary1, summary2;  // the incrementals' "incremental backup complete" lines
+  std::string err1, err2;          // their whole stderr
+};
+
+absl::Status RunBackup(const std::vector<std::string>& argv, std::string* summary,
+                       std::string* err) {
+  TM_ASSIGN_OR_RETURN(CommandResult r, Tidemark(argv));
+  if (r.exit_code != 0) return absl::InternalError("tidemark backup: " + r.Describe());
+  if (err != nullptr) *err = r.err;
+  if (summary != nullptr) *summary = LineStartingWith(r.err, "tidemark: incremental backup");
+  return absl::OkStatus();
+}
+
+// Full, DDL, incremental, DDL, incremental, under `load`. A checkpoint after each DDL batch:
+// mariadb-backup 10.11's incremental prepare fails about one run in three when a table was
+// renamed just before the incremental started (incremental_chain_test.cc).
+absl::Status TakeChain(TestServer& server, const Mode& mode, TempDir& tmp, Chain& c) {
+  c = {.full = tmp.Join("full"), .inc1 = tmp.Join("inc1"), .inc2 = tmp.Join("inc2")};
+  TM_RETURN_IF_ERROR(RunBackup(BackupArgv(server, c.full, {}), nullptr, nullptr));
+  TM_RETURN_IF_ERROR(DdlBeforeFirst(server));
+  TM_RETURN_IF_ERROR(server.Query("SET GLOBAL innodb_log_checkpoint_now = ON"));
+  TM_RETURN_IF_ERROR(
+      RunBackup(IncrementalArgv(server, c.inc1, c.full, mode), &c.summary1, &c.err1));
+  TM_RETURN_IF_ERROR(DdlBeforeSecond(server));
+  TM_RETURN_IF_ERROR(server.Query("SET GLOBAL innodb_log_checkpoint_now = ON"));
+  return RunBackup(IncrementalArgv(server, c.inc2, c.inc1, mode), &c.summary2, &c.err2);
+}
+
+// ------------------------------------------------------------------ preparing and checking
+
+absl::Status TidemarkStep(const std::vector<std::string>& args) {
+  TM_ASSIGN_OR_RETURN(CommandResult r, Tidemark(args));
+  if (r.exit_code != 0) {
+    return absl::InternalError(absl::StrFormat("tidemark %s: %s", absl::StrJoin(args, " "),
+                                               r.Describe()));
+  }
+  std::printf("[tidemark] %s\n", LineStartingWith(r.err, "tidemark: prepare complete").c_str());
+  return absl::OkStatus();
+}
+
+absl::Status PrepareWithTidemark(const Chain& c) {
+  TM_RETURN_IF_ERROR(TidemarkStep({"prepare", "--apply-log-only", "--target-dir", c.full}));
+  TM_RETURN_IF_ERROR(TidemarkStep(
+      {"prepare", "--apply-log-only", "--target-dir", c.full, "--incremental-dir", c.inc1}));
+  return TidemarkStep({"prepare", "--target-dir", c.full, "--incremental-dir", c.inc2});
+}
+
+absl::Status MariadbBackup(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"mariadb-backup"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  TM_ASSIGN_OR_RETURN(CommandResult r, RunCommand(argv, {.timeout = std::chrono::minutes(10)}));
+  if (r.exit_code != 0) {
+    std::printf("[tidemark] mariadb-backup failed; its whole stderr:\n%s\n", r.err.c_str());
+    return absl::InternalError(absl::StrJoin(argv, " ") + ": " + r.Describe());
+  }
+  return absl::OkStatus();
+}
+
+// mariadb-backup 10.11 has no --apply-log-only: --prepare, then --prepare --incremental-dir.
+absl::Status PrepareWithMariadbBackup(const Chain& c) {
+  TM_RETURN_IF_ERROR(MariadbBackup({"--prepare", "--target-dir=" + c.full}));
+  for (const std::string& inc : {c.inc1, c.inc2}) {
+    TM_RETURN_IF_ERROR(
+        MariadbBackup({"--prepare", "--target-dir=" + c.full, "--incremental-dir=" + inc}));
+  }
+  return absl::OkStatus();
+}
+
+// Copies of the whole chain, for the second prepare (mariadb-backup consumes its incrementals).
+absl::StatusOr<Chain> CopyChain(const Chain& c, const std::string& suffix) {
+  Chain copy = c;
+  for (std::string* dir : {&copy.full, &copy.inc1, &copy.inc2}) {
+    const std::string from = *dir;
+    *dir += suffix;
+    TM_RETURN_IF_ERROR(CopyTree(from, *dir));
+  }
+  return copy;
+}
+
+// Restores `prepared` into a new datadir, starts a server on it, and checks it: the tables
+// the DDL leaves, CHECK TABLE EXTENDED, then the source's binlog replayed from `last_inc`'s
+// position and every table's checksum against the source's.
+void RestoreAndCheck(TestServer& source, const std::string& prepared, const std::string& last_inc,
+                     const std::string& datadir, const std::string& label) {
+  SCOPED_TRACE(label);
+  const auto t0 = Clock::now();
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r,
+                          Tidemark({"restore", "--target-dir", prepared, "--datadir", datadir}));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start({.existing_datadir = datadir}));
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> tables, UserTables(*restored));
+  for (const std::string& t : kPresent) EXPECT_THAT(tables, Contains(t));
+  for (const std::string& t : kGone) EXPECT_THAT(tables, Not(Contains(t)));
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> complaints,
+                          CheckTablesExtended(*restored, tables));
+  EXPECT_THAT(complaints, IsEmpty());
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> diffs,
+                          ReplayAndCompare(source, last_inc, *restored));
+  EXPECT_THAT(diffs, IsEmpty());
+  TM_ASSERT_OK(restored->Shutdown());
+  std::printf("[tidemark] %s: %zu tables restored, checked and replayed in %.1f s\n",
+              label.c_str(), tables.size(), SecondsSince(t0));
+}
+
+// "N of M pages" from an incremental's summary line: {N, M}, or {0, 0} when absent.
+std::pair<uint64_t, uint64_t> PagesOf(const std::string& summary) {
+  const size_t of = summary.find(" of ");
+  if (of == std::string::npos) return {0, 0};
+  size_t start = of;
+  while (start > 0 && std::isdigit(static_cast<unsigned char>(summary[start - 1]))) --start;
+  const size_t end = summary.find(' ', of + 4);
+  if (start == of || end == std::string::npos) return {0, 0};
+  return {std::stoull(summary.substr(start, of - start)),
+          std::stoull(summary.substr(of + 4, end - of - 4))};
+}
+
+// The incrementals did what their mode says.
+void ExpectModeUsed(const Mode& mode, const Chain& c) {
+  const std::vector<std::pair<std::string, std::string>> runs = {{c.summary1, c.err1},
+                                                                  {c.summary2, c.err2}};
+  for (const auto& [summary, err] : runs) {
+    std::printf("[tidemark] %s: %s\n", mode.name.c_str(), summary.c_str());
+    const auto [changed, total] = PagesOf(summary);
+    EXPECT_GT(changed, 0u) << summary;
+    EXPECT_LT(changed, total) << summary;
+    if (mode.redo()) {
+      EXPECT_THAT(err, HasSubstr("redo mode")) << err;
+    } else {
+      EXPECT_THAT(err, Not(HasSubstr("redo mode"))) << err;
+    }
+  }
+}
+
+class IncrementalTidemarkChainTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(IncrementalTidemarkChainTest, ChainPreparedByTidemarkAndByMariadbBackupRestoresTheSource) {
+  TM_REQUIRE_PROGRAMS("mariadbd", "mariadb-install-db", "mariadb", "mariadb-backup",
+                      "mariadb-binlog");
+  const auto t0 = Clock::now();
+  TempDir tmp;
+  const Mode mode{.name = GetParam(), .tracking_dir = tmp.Join("tracking")};
+  TM_ASSERT_OK_AND_ASSIGN(auto source, TestServer::Start({.log_file_size = "64M"}));
+  TM_ASSERT_OK(CreateSchema(*source));
+  std::unique_ptr<BackgroundCommand> follower;
+  if (mode.redo()) {
+    TM_ASSERT_OK_AND_ASSIGN(follower,
+                            StartFollower(*source, mode.tracking_dir, tmp.Join("follower")));
+    ASSERT_TRUE(follower->WaitForErr("from LSN", std::chrono::seconds(30))) << follower->ErrSoFar();
+  }
+  TM_ASSERT_OK_AND_ASSIGN(auto load, StartLoop(*source, LoadStep));
+  Chain chain;
+  TM_ASSERT_OK(TakeChain(*source, mode, tmp, chain));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // writes after the last backup
+  TM_ASSERT_OK(load->Stop());
+  if (follower) {
+    TM_ASSERT_OK_AND_ASSIGN(CommandResult f, follower->Stop());
+    EXPECT_EQ(f.exit_code, 0) << f.Describe();
+  }
+  std::printf("[tidemark] %s chain taken in %.1f s, load %lld steps\n", mode.name.c_str(),
+              SecondsSince(t0), static_cast<long long>(load->iterations()));
+  ExpectModeUsed(mode, chain);
+
+  TM_ASSERT_OK_AND_ASSIGN(const Chain peer, CopyChain(chain, "_peer"));
+  TM_ASSERT_OK(PrepareWithTidemark(chain));
+  RestoreAndCheck(*source, chain.full, chain.inc2, tmp.Join("restored_tm/data"),
+                  "prepared by tidemark");
+  TM_ASSERT_OK(PrepareWithMariadbBackup(peer));
+  RestoreAndCheck(*source, peer.full, chain.inc2, tmp.Join("restored_mb/data"),
+                  "prepared by mariadb-backup");
+  std::printf("[tidemark] %s chain test total %.1f s\n", mode.name.c_str(), SecondsSince(t0));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, IncrementalTidemarkChainTest, ::testing::Values("scan", "redo"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// ------------------------------------------------------------------ redo vs scan page sets
+
+constexpr uint32_t kDoublewriteFirst = 64, kDoublewriteEnd = 192;  // ibdata1, trx0sys.h
+
+// The pages of one .delta: page number -> FIL_PAGE_LSN of its image.
+using DeltaPages = std::map<uint32_t, uint64_t>;
+
+absl::StatusOr<DeltaPages> ReadDelta(io::FileSystem& files, const std::string& dir,
+                                     const std::string& rel) {
+  const std::string base = rel.substr(0, rel.size() - engine::kDeltaSuffix.size());
+  TM_ASSIGN_OR_RETURN(engine::DeltaMeta meta,
+                      engine::ParseDeltaMeta(ReadWhole(dir + "/" + base + ".meta"), base + ".meta"));
+  TM_ASSIGN_OR_RETURN(auto file, files.OpenForRead(dir + "/" + rel));
+  TM_ASSIGN_OR_RETURN(std::vector<engine::DeltaEntry> entries,
+                      engine::ReadDeltaIndex(*file, meta.page_size, rel));
+  DeltaPages pages;
+  uint8_t lsn[8];
+  for (const engine::DeltaEntry& e : entries) {
+    TM_ASSIGN_OR_RETURN(size_t n, file->ReadAt(e.offset + 16, MutableByteSpan(lsn, 8)));
+    if (n != 8) return absl::DataLossError(rel + ": short page image");
+    pages[e.page_no] = ReadBe64(ByteSpan(lsn, 8), 0);
+  }
+  return pages;
+}
+
+// Every .delta under `dir`, by relative path.
+absl::StatusOr<std::map<std::string, DeltaPages>> ReadDeltas(const std::string& dir) {
+  auto posix = io::NewPosixFileSystem();
+  std::map<std::string, DeltaPages> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file() || e.path().extension() != ".delta") continue;
+    const std::string rel = fs::relative(e.path(), dir).string();
+    TM_ASSIGN_OR_RETURN(out[rel], ReadDelta(*posix, dir, rel));
+  }
+  return out;
+}
+
+bool IsDoublewrite(const std::string& file, uint32_t page) {
+  return file == "ibdata1.delta" && page >= kDoublewriteFirst && page < kDoublewriteEnd;
+}
+
+struct SetComparison {
+  uint64_t redo_pages = 0, scan_pages = 0, common = 0, doublewrite_scan = 0;
+  uint64_t doublewrite_redo = 0;
+  std::vector<std::string> problems;  // at most kMaxProblems, then a count
+  uint64_t problem_count = 0;
+  void Problem(std::string s) {
+    if (++problem_count <= 10) problems.push_back(std::move(s));
+  }
+};
+
+// Compares the page numbers of two incrementals' deltas file by file. Pages of the doublewrite
+// buffer are counted apart (copies of other pages, written without redo). When the server wrote
+// pages between the two backups (`quiet` false), a page only the later scan holds is allowed
+// when its FIL_PAGE_LSN is beyond the redo backup's end (`redo_end`).
+SetComparison ComparePageSets(const std::map<std::string, DeltaPages>& redo,
+                              const std::map<std::string, DeltaPages>& scan, bool quiet,
+                              uint64_t redo_end) {
+  SetComparison c;
+  for (const auto& [file, pages] : redo) {
+    if (!scan.contains(file)) c.Problem("only the redo incremental has " + file);
+  }
+  for (const auto& [file, scan_pages] : scan) {
+    const auto it = redo.find(file);
+    if (it == redo.end()) {
+      c.Problem("only the scan incremental has " + file);
+      continue;
+    }
+    const DeltaPages& redo_pages = it->second;
+    for (const auto& [page, lsn] : redo_pages) {
+      ++c.redo_pages;
+      if (IsDoublewrite(file, page)) {
+        ++c.doublewrite_redo;
+      } else if (!scan_pages.contains(page)) {
+        c.Problem(absl::StrFormat("%s page %d (FIL_PAGE_LSN %d): only in the redo incremental",
+                                  file, page, lsn));
+      }
+    }
+    for (const auto& [page, lsn] : scan_pages) {
+      ++c.scan_pages;
+      if (IsDoublewrite(file, page)) {
+        ++c.doublewrite_scan;
+      } else if (redo_pages.contains(page)) {
+        ++c.common;
+      } else if (quiet || lsn <= redo_end) {
+        c.Problem(absl::StrFormat("%s page %d (FIL_PAGE_LSN %d): only in the scan incremental",
+                                  file, page, lsn));
+      }
+    }
+  }
+  return c;
+}
+
+// Purge finished, dirty pages written back, a checkpoint: nothing left for the server to write.
+absl::Status Quiesce(TestServer& server) {
+  const auto t0 = Clock::now();
+  while (SecondsSince(t0) < 30) {
+    TM_ASSIGN_OR_RETURN(std::vector<Row> rows, server.QueryRows("SHOW ENGINE INNODB STATUS"));
+    if (!rows.empty() && absl::StrContains(rows[0].back(), "History list length 0\n")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return server.Query("SET GLOBAL innodb_log_checkpoint_now = ON");
+}
+
+absl::Status CreatePageSetSchema(TestServer& server) {
+  std::string sql = "CREATE DATABASE ps;";
+  for (int t = 0; t < 4; ++t) {
+    sql += absl::StrFormat(
+        "CREATE TABLE ps.t%1$d (id INT PRIMARY KEY, k INT, v VARCHAR(300), KEY (k)) "
+        "ENGINE=InnoDB%2$s;"
+        "INSERT INTO ps.t%1$d SELECT seq, seq %% 500, REPEAT(MD5(seq), 1 + seq %% 8) "
+        "FROM ps.seq_1_to_6000;",
+        t, t == 3 ? " ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8" : "");
+  }
+  return server.Query(sql);
+}
+
+// Scattered updates on every table, a new table, a delete: a small fraction of the pages.
+absl::Status ChangeSomePages(TestServer& server) {
+  std::string sql;
+  for (int t = 0; t < 4; ++t) {
+    sql += absl::StrFormat("UPDATE ps.t%1$d SET v = CONCAT('upd ', id) WHERE id %% %2$d = 0;", t,
+                           301 + 100 * t);
+  }
+  sql +=
+      "DELETE FROM ps.t1 WHERE id BETWEEN 2000 AND 2100;"
+      "CREATE TABLE ps.fresh (id INT PRIMARY KEY, v VARCHAR(200)) ENGINE=InnoDB;"
+      "INSERT INTO ps.fresh SELECT seq, REPEAT('f', 150) FROM ps.seq_1_to_1500";
+  return server.Query(sql);
+}
+
+TEST(IncrementalTidemarkPageSetTest, RedoAndScanIncrementalsOfAQuietServerHoldTheSamePages) {
+  TM_REQUIRE_MARIADB();
+  TempDir tmp;
+  TM_ASSERT_OK_AND_ASSIGN(
+      auto server, TestServer::Start({.server_args = {"--innodb-stats-auto-recalc=OFF"},
+                                      .log_file_size = "64M"}));
+  TM_ASSERT_OK(CreatePageSetSchema(*server));
+  const Mode redo{.name = "redo", .tracking_dir = tmp.Join("tracking")};
+  TM_ASSERT_OK_AND_ASSIGN(auto follower,
+                          StartFollower(*server, redo.tracking_dir, tmp.Join("follower")));
+  ASSERT_TRUE(follower->WaitForErr("from LSN", std::chrono::seconds(30))) << follower->ErrSoFar();
+  const std::string full = tmp.Join("full"), r = tmp.Join("inc_redo"), s = tmp.Join("inc_scan");
+  TM_ASSERT_OK(RunBackup(BackupArgv(*server, full, {"--innodb-log-checkpoint-now"}), nullptr,
+                         nullptr));
+  TM_ASSERT_OK(ChangeSomePages(*server));
+  TM_ASSERT_OK(Quiesce(*server));
+  TM_ASSERT_OK_AND_ASSIGN(uint64_t written0, StatusValue(*server, "Innodb_pages_written"));
+  std::string redo_summary, scan_summary, redo_err;
+  TM_ASSERT_OK(RunBackup(IncrementalArgv(*server, r, full, redo), &redo_summary, &redo_err));
+  TM_ASSERT_OK(RunBackup(IncrementalArgv(*server, s, full, {.name = "scan"}), &scan_summary,
+                         nullptr));
+  TM_ASSERT_OK_AND_ASSIGN(uint64_t written1, StatusValue(*server, "Innodb_pages_written"));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult f, follower->Stop());
+  EXPECT_EQ(f.exit_code, 0) << f.Describe();
+  EXPECT_THAT(redo_err, HasSubstr("redo mode"));
+  std::printf("[tidemark] redo: %s\n[tidemark] scan: %s\n", redo_summary.c_str(),
+              scan_summary.c_str());
+
+  TM_ASSERT_OK_AND_ASSIGN(const auto redo_sets, ReadDeltas(r));
+  TM_ASSERT_OK_AND_ASSIGN(const auto scan_sets, ReadDeltas(s));
+  const bool quiet = written1 == written0;
+  const SetComparison c =
+      ComparePageSets(redo_sets, scan_sets, quiet, CheckpointLsn(r, "last_lsn"));
+  std::printf(
+      "[tidemark] %zu delta files; redo %llu pages, scan %llu pages, %llu in both; doublewrite "
+      "pages: redo %llu, scan %llu; %llu pages written between the backups\n",
+      scan_sets.size(), static_cast<unsigned long long>(c.redo_pages),
+      static_cast<unsigned long long>(c.scan_pages), static_cast<unsigned long long>(c.common),
+      static_cast<unsigned long long>(c.doublewrite_redo),
+      static_cast<unsigned long long>(c.doublewrite_scan),
+      static_cast<unsigned long long>(written1 - written0));
+  EXPECT_EQ(CheckpointLsn(r, "from_lsn"), CheckpointLsn(s, "from_lsn"));
+  EXPECT_GT(c.common, 100u) << "the changes should touch more pages than that";
+  EXPECT_EQ(c.problem_count, 0u) << absl::StrJoin(c.problems, "\n");
+}
+
+}  // namespace
+}  // namespace tidemark::testing
