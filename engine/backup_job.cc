@@ -12,20 +12,28 @@
 #include "engine/backup_metadata.h"
 #include "engine/backup_records.h"
 #include "engine/backup_target.h"
+#include "engine/changed_pages.h"
 #include "engine/data_file_path.h"
 #include "engine/ddl_tracker.h"
 #include "engine/delta_file.h"
 #include "engine/non_innodb_files.h"
+#include "engine/page_tracking.h"
 #include "engine/redo_copier.h"
+#include "engine/redo_page_collector.h"
 #include "engine/redo_probe.h"
 #include "engine/tablespace_copier.h"
 #include "engine/tablespace_delta.h"
 #include "engine/tablespace_finder.h"
+#include "engine/text_format.h"
 #include "engine/version.h"
 #include "innodb/base/status.h"
 #include "innodb/redo/log_file.h"
 
 namespace tidemark::engine {
+
+bool IsRedoModeUnavailable(const absl::Status& status) {
+  return !status.ok() && absl::StartsWith(status.message(), kRedoModeUnavailable);
+}
 
 std::string_view BackupPhaseName(BackupPhase phase) {
   static constexpr std::string_view kNames[] = {"starting",     "copying innodb", "block ddl",
@@ -137,6 +145,8 @@ class BackupJob {
   absl::Status Connect();
   absl::Status CheckBase();
   absl::Status StartRedoCopy();
+  absl::Status FindChangedPages();
+  absl::StatusOr<ChangedPages> ChangedPagesFromRedo(Lsn from, Lsn to);
   absl::Status ListInnodb();
   absl::Status CopyInnodb();
   absl::Status CopyItem(const InnodbItem& item);
@@ -174,6 +184,9 @@ class BackupJob {
   std::unique_ptr<Throttle> throttle_;
   std::atomic<uint64_t> bytes_done_{0};
   std::atomic<uint64_t> pages_scanned_{0}, pages_changed_{0};  // incremental
+  std::atomic<uint64_t> spaces_listed_{0};  // redo mode: tablespaces read by the list
+  // Redo mode: the pages changed in [base LSN, start_lsn), from the redo log.
+  std::optional<ChangedPages> changed_;
   std::atomic<bool> cancel_{false};  // the redo copier failed or the lock is lost: stop
   uint64_t bytes_total_ = 0;
   std::atomic<int> phase_{0};
@@ -199,6 +212,7 @@ absl::StatusOr<BackupResult> BackupJob::Run() {
   std::jthread reporter;
   absl::Status s = [&]() -> absl::Status {
     TM_RETURN_IF_ERROR(StartRedoCopy());
+    TM_RETURN_IF_ERROR(FindChangedPages());
     TM_RETURN_IF_ERROR(ListInnodb());
     reporter = std::jthread([this](std::stop_token st) { ReportLoop(st); });
     TM_RETURN_IF_ERROR(EnterBackupStage(*lock_, BackupStage::kStart));
@@ -275,6 +289,71 @@ absl::Status BackupJob::StartRedoCopy() {
   result_.start_lsn = copier_->start_lsn();
   TM_RETURN_IF_ERROR(copier_->CopyAvailable());
   return copier_->Start();
+}
+
+// Redo mode: every page changed from the base LSN B up to where the redo copy starts (C0)
+// must be read from the data files; changes from C0 on are in the copied log. Done before
+// the copy begins, while the server's log most likely still holds B.
+absl::Status BackupJob::FindChangedPages() {
+  if (!result_.base) return absl::OkStatus();
+  const IncrementalBase& b = *result_.base;
+  result_.mode = IncrementalMode::kScan;
+  if (b.mode == IncrementalMode::kScan) return absl::OkStatus();
+  const absl::Time t0 = env_.clock.Now();
+  absl::StatusOr<ChangedPages> pages = ChangedPagesFromRedo(b.lsn, result_.start_lsn);
+  if (!pages.ok()) {
+    if (b.mode == IncrementalMode::kRedo) {
+      return absl::Status(pages.status().code(),
+                          absl::StrFormat("%s: %s; take a scan-mode incremental "
+                                          "(--incremental-mode=scan) or a full backup",
+                                          kRedoModeUnavailable, pages.status().message()));
+    }
+    result_.redo_fallback = std::string(pages.status().message());
+    Note(absl::StrFormat("redo mode is not possible (%s): reading every page (scan mode)",
+                         pages.status().message()));
+    return absl::OkStatus();
+  }
+  pages->ShrinkToFit();
+  result_.mode = IncrementalMode::kRedo;
+  result_.pages_listed = pages->page_count();
+  Note(absl::StrFormat(
+      "redo mode: %d pages in %d tablespaces changed from LSN %d to %d (%s of page sets, "
+      "found in %.1f s)",
+      pages->page_count(), pages->space_count(), b.lsn.value(), result_.start_lsn.value(),
+      HumanBytes(pages->memory_bytes()), absl::ToDoubleSeconds(env_.clock.Now() - t0)));
+  changed_ = std::move(*pages);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ChangedPages> BackupJob::ChangedPagesFromRedo(Lsn from, Lsn to) {
+  if (to < from) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "the base LSN %d is ahead of this backup's start checkpoint %d", from.value(),
+        to.value()));
+  }
+  // A session of its own: the copier's probe runs on another thread.
+  TM_ASSIGN_OR_RETURN(std::shared_ptr<SqlSession> session, env_.sql.Connect({}));
+  RedoPageCollectorOptions collector{
+      .server_log = [session] { return ReadServerLogPosition(*session); }};
+  const std::string log_path = info_.ResolvedLogGroupHomeDir() + "ib_logfile0";
+  const std::string& dir = result_.base->page_tracking_dir;
+  if (dir.empty()) {
+    return CollectChangedPages(env_.fs, env_.clock, log_path, from,
+                               {.collector = collector, .to_lsn = to});
+  }
+  TM_ASSIGN_OR_RETURN(TrackedPages tracked,
+                      LoadTrackedPages(env_.fs, env_.clock,
+                                       {.tracking_dir = dir,
+                                        .server_log_path = log_path,
+                                        .from_lsn = from,
+                                        .to_lsn = to,
+                                        .collector = collector}));
+  result_.tracking_files = tracked.files.size();
+  if (!tracked.files_stop.empty() && tracked.used_live_log) {
+    Note(absl::StrFormat("page tracking: %d page-set files, then the live log from LSN %d (%s)",
+                         tracked.files.size(), tracked.files_end.value(), tracked.files_stop));
+  }
+  return std::move(tracked.pages);
 }
 
 // The system tablespace's files from innodb_data_file_path, whatever their names.
@@ -369,9 +448,12 @@ absl::StatusOr<SpaceId> BackupJob::CopyTarget(const TablespaceTarget& t,
   OutputOpener open = [&](size_t i, const innodb::FspHeader& h) {
     return OpenDeltaOutput(*target_, relpaths.at(i), h);
   };
-  TM_ASSIGN_OR_RETURN(DeltaCopyResult r,
-                      CopyTablespaceDelta(env_.fs, t, read, {.base_lsn = result_.base->lsn}, open,
-                                          throttle_.get(), &bytes_done_, &cancel_));
+  const DeltaCopyOptions delta{.base_lsn = result_.base->lsn,
+                               .changed = changed_ ? &*changed_ : nullptr};
+  TM_ASSIGN_OR_RETURN(DeltaCopyResult r, CopyTablespaceDelta(env_.fs, t, read, delta, open,
+                                                             throttle_.get(), &bytes_done_,
+                                                             &cancel_));
+  spaces_listed_ += r.listed;
   pages_scanned_ += r.pages_read;
   pages_changed_ += r.pages_written;
   return r.space;
@@ -491,6 +573,7 @@ absl::Status BackupJob::WriteMetadata() {
   result_.innodb_bytes = bytes_done_.load();
   result_.pages_scanned = pages_scanned_.load();
   result_.pages_changed = pages_changed_.load();
+  result_.spaces_listed = spaces_listed_.load();
   TM_RETURN_IF_ERROR(target_->WriteSmallFile("backup-my.cnf",
                                              FormatBackupMyCnf(BackupMyCnfFromServer(info_))));
   const BackupRecordContext context{.server_version = info_.version.text,

@@ -81,7 +81,21 @@ struct BackupResult {
   std::optional<IncrementalBase> base;
   uint64_t pages_scanned = 0;
   uint64_t pages_changed = 0;
+  // How the changed pages were found: kScan (every page read) or kRedo (the pages the redo
+  // log lists from the base LSN to start_lsn, pages_listed of them, read in spaces_listed
+  // tablespaces; the others, created or renamed in between, were read whole).
+  IncrementalMode mode = IncrementalMode::kScan;
+  uint64_t pages_listed = 0;
+  uint64_t spaces_listed = 0;
+  size_t tracking_files = 0;  // page-set files of --page-tracking-dir used
+  std::string redo_fallback;  // --incremental-mode=auto: why redo mode was not possible
 };
+
+// The start of the message of a redo-mode incremental that cannot be taken (the log and the
+// tracking directory do not cover the base LSN, or the log cannot be read).
+inline constexpr char kRedoModeUnavailable[] = "redo-mode incremental impossible";
+// True for those errors (their code is the tracker's: FailedPrecondition, DataLoss, ...).
+bool IsRedoModeUnavailable(const absl::Status& status);
 
 // Runs a backup into options.target_dir (which must not exist or be empty): a full one, or
 // with options.incremental an incremental one, which differs only in the InnoDB data files:
@@ -92,7 +106,9 @@ struct BackupResult {
 // (unsupported server, target not empty, redo log overrun — see IsRedoOverrun — or DDL that
 // cannot be resolved), DataLoss (a page bad over re-reads, corrupt redo), ResourceExhausted
 // (disk full), Unavailable (server connection lost); for an incremental, before anything is
-// written, ResolveIncrementalBase's and CheckBaseAgainstServer's (see IsIncrementalBaseError).
+// written, ResolveIncrementalBase's and CheckBaseAgainstServer's (see IsIncrementalBaseError),
+// and with --incremental-mode=redo, before any data file is read, IsRedoModeUnavailable ones
+// (--incremental-mode=auto falls back to scan instead).
 absl::StatusOr<BackupResult> RunBackup(const BackupJobOptions& options, BackupEnv& env);
 
 }  // namespace tidemark::engine

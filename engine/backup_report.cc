@@ -50,8 +50,14 @@ std::string DoneJson(const BackupResult& r, double elapsed_seconds) {
   if (r.base) {
     j["incremental"] = {{"from_lsn", r.base->lsn.value()},
                         {"base_backup_uuid", r.base->backup_uuid},
+                        {"mode", IncrementalModeName(r.mode)},
                         {"pages_scanned", r.pages_scanned},
                         {"pages_changed", r.pages_changed}};
+    if (r.mode == IncrementalMode::kRedo) {
+      j["incremental"]["pages_listed"] = r.pages_listed;
+      j["incremental"]["tracking_files"] = r.tracking_files;
+    }
+    if (!r.redo_fallback.empty()) j["incremental"]["redo_fallback"] = r.redo_fallback;
   }
   return j.dump();
 }
@@ -63,13 +69,21 @@ std::string FailedJson(const absl::Status& status) {
 
 namespace {
 
-// ", incremental from LSN 1: 30 of 4000 pages changed (0.8%), written as deltas", or "".
+// ", incremental from LSN 1 (scan mode): 30 of 4000 pages changed (0.8%), written as deltas",
+// ", incremental from LSN 1 (redo mode, 35 pages listed): 41 pages read, 30 changed, written
+// as deltas", or "".
 std::string IncrementalPart(const BackupResult& r) {
   if (!r.base) return "";
+  if (r.mode == IncrementalMode::kRedo) {
+    return absl::StrFormat(
+        ", incremental from LSN %d (redo mode, %d pages listed): %d pages read, %d changed, "
+        "written as deltas",
+        r.base->lsn.value(), r.pages_listed, r.pages_scanned, r.pages_changed);
+  }
   const double percent =
       r.pages_scanned == 0 ? 0 : 100.0 * r.pages_changed / static_cast<double>(r.pages_scanned);
   return absl::StrFormat(
-      ", incremental from LSN %d: %d of %d pages changed (%.1f%%), written as deltas",
+      ", incremental from LSN %d (scan mode): %d of %d pages changed (%.1f%%), written as deltas",
       r.base->lsn.value(), r.pages_changed, r.pages_scanned, percent);
 }
 

@@ -57,15 +57,6 @@ absl::StatusOr<IncrementalBase> ReadBaseDir(io::FileSystem& fs, const std::strin
   return base;
 }
 
-absl::StatusOr<IncrementalMode> ModeInEffect(IncrementalMode mode) {
-  if (mode == IncrementalMode::kRedo) {
-    return absl::UnimplementedError(
-        "--incremental-mode=redo needs page tracking (not yet available): use "
-        "--incremental-mode=scan");
-  }
-  return IncrementalMode::kScan;  // kAuto: the only mode available
-}
-
 }  // namespace
 
 std::string_view IncrementalModeName(IncrementalMode mode) {
@@ -99,14 +90,18 @@ absl::StatusOr<IncrementalBase> ResolveIncrementalBase(io::FileSystem& fs,
     return absl::InvalidArgumentError(
         "an incremental backup needs --incremental-basedir or --incremental-lsn");
   }
-  TM_ASSIGN_OR_RETURN(IncrementalMode mode, ModeInEffect(options.mode));
+  if (!options.page_tracking_dir.empty() && options.mode == IncrementalMode::kScan) {
+    return absl::InvalidArgumentError(
+        "--page-tracking-dir is for --incremental-mode=redo or auto, not scan");
+  }
   IncrementalBase base;
   if (options.lsn) {
     base.lsn = *options.lsn;
   } else {
     TM_ASSIGN_OR_RETURN(base, ReadBaseDir(fs, options.basedir));
   }
-  base.mode = mode;
+  base.mode = options.mode;
+  base.page_tracking_dir = options.page_tracking_dir;
   return base;
 }
 

@@ -16,8 +16,9 @@
 namespace tidemark::engine {
 
 // How an incremental finds its changed pages. kScan reads every page and keeps those newer
-// than B; kRedo would read only the pages a redo page tracker lists (not available yet);
-// kAuto picks the best available, today kScan.
+// than B. kRedo reads only the pages the redo log lists as changed since B (a
+// `tidemark redo-follow` tracking directory, else the live log; docs/page-tracking.md), and
+// refuses when the log no longer covers B. kAuto is kRedo when possible, else kScan.
 enum class IncrementalMode { kScan, kRedo, kAuto };
 // "scan", "redo", "auto".
 std::string_view IncrementalModeName(IncrementalMode mode);
@@ -28,6 +29,8 @@ struct IncrementalOptions {
   std::string basedir;     // --incremental-basedir, or ""
   std::optional<Lsn> lsn;  // --incremental-lsn
   IncrementalMode mode = IncrementalMode::kAuto;
+  // --page-tracking-dir: the page-set files of `tidemark redo-follow` (redo and auto only).
+  std::string page_tracking_dir;
 };
 
 struct IncrementalBase {
@@ -38,7 +41,8 @@ struct IncrementalBase {
   // that had incrementals applied keeps its own manifest but ends at the last one's to_lsn).
   // "" when unknown.
   std::string backup_uuid;
-  IncrementalMode mode = IncrementalMode::kScan;  // the mode in effect (never kAuto)
+  IncrementalMode mode = IncrementalMode::kAuto;  // as requested; the backup decides kAuto
+  std::string page_tracking_dir;
 };
 
 // Checks the options and reads the base. Errors whose message starts with "incremental base"
@@ -51,8 +55,8 @@ struct IncrementalBase {
 //     (the backup did not finish)" (xtrabackup_info says tidemark wrote it, no manifest)
 // and, about the options: InvalidArgument "--incremental-basedir and --incremental-lsn are
 // mutually exclusive", InvalidArgument "an incremental backup needs --incremental-basedir or
-// --incremental-lsn", Unimplemented "--incremental-mode=redo needs page tracking (not yet
-// available): use --incremental-mode=scan".
+// --incremental-lsn", InvalidArgument "--page-tracking-dir is for --incremental-mode=redo or
+// auto, not scan".
 absl::StatusOr<IncrementalBase> ResolveIncrementalBase(io::FileSystem& fs,
                                                        const IncrementalOptions& options);
 

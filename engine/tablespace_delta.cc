@@ -132,8 +132,17 @@ absl::StatusOr<DeltaCopyResult> CopyTablespaceDelta(
     ++result.pages_written;
     return sink.Add(no, page);
   };
-  TM_RETURN_IF_ERROR(delta.only_pages ? reader->ReadListedPages(*delta.only_pages, consume)
-                                      : reader->ReadPages(consume));
+  const SpaceId space = reader->header().space_id;
+  if (delta.changed != nullptr && !delta.changed->IsWhole(space)) {
+    std::vector<uint32_t> listed = {0};
+    delta.changed->pages(space).ForEach([&](uint32_t no) {
+      if (no != 0) listed.push_back(no);
+    });
+    result.listed = true;
+    TM_RETURN_IF_ERROR(reader->ReadListedPages(listed, consume));
+  } else {
+    TM_RETURN_IF_ERROR(reader->ReadPages(consume));
+  }
   meter.Flush();
   TM_RETURN_IF_ERROR(sink.Finish());
   result.bytes_read = reader->bytes_read();

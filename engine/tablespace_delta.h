@@ -10,9 +10,9 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
-#include <span>
 
 #include "absl/status/statusor.h"
+#include "engine/changed_pages.h"
 #include "engine/tablespace_copier.h"
 #include "engine/tablespace_reader.h"
 #include "innodb/base/types.h"
@@ -22,14 +22,18 @@ namespace tidemark::engine {
 
 struct DeltaCopyOptions {
   Lsn base_lsn;  // pages with FIL_PAGE_LSN > base_lsn are written
-  // Which pages to read: all of them (scan mode) when absent; otherwise only these, ascending
-  // tablespace page numbers (a redo page tracker's list), read in batches
-  // (TablespaceReader::ReadListedPages) and still filtered by LSN. Must outlive the copy.
-  std::optional<std::span<const uint32_t>> only_pages;
+  // Which pages to read. Null: every page (scan mode). Otherwise the pages changed since the
+  // base as the redo log lists them (redo mode, engine/changed_pages.h): for the space id
+  // found in page 0 at copy time, page 0 and the pages `changed` lists, in ascending runs
+  // (TablespaceReader::ReadListedPages), still filtered by LSN; every page when it marks
+  // that space whole (created, dropped, renamed or truncated in the range). Must outlive the
+  // copy; only read.
+  const ChangedPages* changed = nullptr;
 };
 
 struct DeltaCopyResult {
   SpaceId space;
+  bool listed = false;         // read by the list of `changed`, not page by page
   uint64_t pages_read = 0;     // pages read and judged
   uint64_t pages_written = 0;  // of those, newer than the base: in the deltas
   uint64_t bytes_read = 0;

@@ -163,6 +163,28 @@ absl::Status TablespaceReader::ReadListedPages(std::span<const uint32_t> pages,
                           target_.path, pages[i], pages[i - 1]));
     }
   }
+  std::vector<uint32_t> with_doublewrite;
+  if (target_.kind == TablespaceKind::kSystem) {
+    // The doublewrite blocks hold copies of recently written pages, newer than the base as
+    // often as not, and ReadPages returns them: read them too, so that a listed read keeps
+    // every page a full read would keep. Page 5 (TRX_SYS) names them.
+    constexpr uint32_t kTrxSysPage = 5;
+    std::span<const uint32_t> trx_sys(&kTrxSysPage, 1);
+    uint64_t ignored = 0;
+    absl::Status s = ReadListedInFile(
+        target_.files[0], 0, trx_sys, target_.files.size() == 1,
+        [](uint32_t, ByteSpan, innodb::PageVerdict) { return absl::OkStatus(); }, &ignored);
+    if (!s.ok()) return Annotate(s, absl::StrFormat("read '%s'", target_.files[0]));
+    with_doublewrite.assign(pages.begin(), pages.end());
+    with_doublewrite.push_back(kTrxSysPage);
+    for (uint32_t block : {doublewrite_.block1, doublewrite_.block2}) {
+      for (uint32_t k = 0; k < doublewrite_.extent; ++k) with_doublewrite.push_back(block + k);
+    }
+    std::sort(with_doublewrite.begin(), with_doublewrite.end());
+    with_doublewrite.erase(std::unique(with_doublewrite.begin(), with_doublewrite.end()),
+                           with_doublewrite.end());
+    pages = with_doublewrite;
+  }
   uint64_t first = 0;
   for (size_t i = 0; i < target_.files.size() && !pages.empty(); ++i) {
     uint64_t file_pages = 0;

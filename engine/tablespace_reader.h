@@ -68,8 +68,9 @@ class TablespaceReader {
   // Adjacent pages are read together, up to options.chunk_bytes a read and options.depth reads
   // per RandomAccessFile::ReadBatch (io_uring on POSIX files). Files are sized when reached, as
   // in ReadPages; listed pages past the end of the last file are skipped (a file shrinks when
-  // an undo tablespace is truncated). Doublewrite slots are not recognised here (page 5 may not
-  // be listed): redo never changes them, so a page tracker never lists them.
+  // an undo tablespace is truncated). For the system tablespace, page 5 (TRX_SYS) and the
+  // doublewrite blocks it names are read too, listed or not: redo never names them, and a
+  // full read returns them (doublewrite slots are judged kSkipped by both).
   // Errors: InvalidArgument "page 7 listed after page 9 (the list must ascend)"; the reads'
   // errors, prefixed "read 'PATH'"; the consumer's. Call once, instead of ReadPages.
   absl::Status ReadListedPages(std::span<const uint32_t> pages, const PageConsumer& consumer);

@@ -77,14 +77,36 @@ TEST(BackupReportTest, IncrementalSummaryCountsChangedPages) {
   EXPECT_EQ(SummaryLine(r, 2.0),
             "incremental backup complete in 2.0 s: 3 tablespaces, 3.8 MiB of data (2 MB/s), 2.0 "
             "KiB of redo (LSN 10 to 30), commits blocked 0.05 s, max redo lag 0%, incremental "
-            "from LSN 7: 30 of 4000 pages changed (0.8%), written as deltas");
+            "from LSN 7 (scan mode): 30 of 4000 pages changed (0.8%), written as deltas");
   auto done = nlohmann::json::parse(DoneJson(r, 2));
   EXPECT_EQ(done["incremental"]["from_lsn"], 7);
   EXPECT_EQ(done["incremental"]["base_backup_uuid"], "u-1");
   EXPECT_EQ(done["incremental"]["pages_scanned"], 4000);
   EXPECT_EQ(done["incremental"]["pages_changed"], 30);
+  EXPECT_EQ(done["incremental"]["mode"], "scan");
+  EXPECT_FALSE(done["incremental"].contains("pages_listed"));
   r.base.reset();
   EXPECT_FALSE(nlohmann::json::parse(DoneJson(r, 2)).contains("incremental"));
+}
+
+TEST(BackupReportTest, RedoModeSummaryCountsListedPages) {
+  BackupResult r{.start_lsn = Lsn(10), .last_lsn = Lsn(30), .innodb_bytes = 4'000'000,
+                 .redo_bytes = 2048, .tablespaces = 3, .lock_time = absl::Milliseconds(50),
+                 .base = IncrementalBase{.lsn = Lsn(7)},
+                 .pages_scanned = 41, .pages_changed = 30, .mode = IncrementalMode::kRedo,
+                 .pages_listed = 35, .spaces_listed = 3, .tracking_files = 2};
+  EXPECT_THAT(SummaryLine(r, 2.0),
+              ::testing::EndsWith(", incremental from LSN 7 (redo mode, 35 pages listed): 41 "
+                                  "pages read, 30 changed, written as deltas"));
+  auto done = nlohmann::json::parse(DoneJson(r, 2));
+  EXPECT_EQ(done["incremental"]["mode"], "redo");
+  EXPECT_EQ(done["incremental"]["pages_listed"], 35);
+  EXPECT_EQ(done["incremental"]["tracking_files"], 2);
+  EXPECT_FALSE(done["incremental"].contains("redo_fallback"));
+  r.mode = IncrementalMode::kScan;
+  r.redo_fallback = "LSN 7 is no longer in the log";
+  EXPECT_EQ(nlohmann::json::parse(DoneJson(r, 2))["incremental"]["redo_fallback"],
+            "LSN 7 is no longer in the log");
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST_F(IncrementalBaseTest, LsnOptionNeedsNoDirectory) {
   EXPECT_EQ(b.lsn, Lsn(1234));
   EXPECT_EQ(b.basedir, "");
   EXPECT_EQ(b.backup_uuid, "");
-  EXPECT_EQ(b.mode, IncrementalMode::kScan);  // auto
+  EXPECT_EQ(b.mode, IncrementalMode::kAuto);  // decided by the backup
 }
 
 TEST_F(IncrementalBaseTest, TidemarkBaseIsNamedByItsManifest) {
@@ -155,11 +155,23 @@ TEST_F(IncrementalBaseTest, NoSourceIsAnOptionError) {
                 "an incremental backup needs --incremental-basedir or --incremental-lsn"));
 }
 
-TEST_F(IncrementalBaseTest, RedoModeIsNotAvailableYet) {
+TEST_F(IncrementalBaseTest, RequestedModeAndTrackingDirAreKept) {
   WriteCheckpoints(BackupType::kFullBackuped, 5000);
-  EXPECT_EQ(Resolve(IncrementalMode::kRedo).status(),
-            absl::UnimplementedError("--incremental-mode=redo needs page tracking (not yet "
-                                     "available): use --incremental-mode=scan"));
+  TM_ASSERT_OK_AND_ASSIGN(
+      IncrementalBase b,
+      ResolveIncrementalBase(fs_, {.basedir = kBase, .mode = IncrementalMode::kRedo,
+                                   .page_tracking_dir = "/track"}));
+  EXPECT_EQ(b.mode, IncrementalMode::kRedo);
+  EXPECT_EQ(b.page_tracking_dir, "/track");
+}
+
+TEST_F(IncrementalBaseTest, TrackingDirWithScanModeIsAnOptionError) {
+  WriteCheckpoints(BackupType::kFullBackuped, 5000);
+  EXPECT_EQ(ResolveIncrementalBase(fs_, {.basedir = kBase, .mode = IncrementalMode::kScan,
+                                         .page_tracking_dir = "/track"})
+                .status(),
+            absl::InvalidArgumentError(
+                "--page-tracking-dir is for --incremental-mode=redo or auto, not scan"));
 }
 
 TEST(CheckBaseAgainstServerTest, BaseAtOrBeforeTheServerIsFine) {

@@ -184,16 +184,45 @@ TEST(TablespaceDeltaTest, PageListReadsOnlyThosePages) {
   const std::vector<uint8_t> img = Aged(0x15, 9, 20);
   Put(base, "/t.ibd", img);
   testing::FaultInjectionFileSystem fs(base);
-  const std::vector<uint32_t> listed = {2, 3, 17, 18};
+  ChangedPages changed(Lsn(2500), Lsn(9000));
+  for (uint32_t no : {2, 3, 17, 18}) changed.AddPage(SpaceId(9), PageNo(no));
+  changed.AddPage(SpaceId(10), PageNo(5));  // another space's pages are not read
   TM_ASSERT_OK_AND_ASSIGN(
       DeltaCopyResult r,
-      CopyTablespaceDelta(fs, Single("/t.ibd"), Read(),
-                          {.base_lsn = Lsn(2500), .only_pages = std::span<const uint32_t>(listed)},
+      CopyTablespaceDelta(fs, Single("/t.ibd"), Read(), {.base_lsn = Lsn(2500), .changed = &changed},
                           Outputs(fs, {"/t.ibd.delta"}), nullptr, nullptr));
-  EXPECT_EQ(r.pages_read, 4u);
+  EXPECT_TRUE(r.listed);
+  EXPECT_EQ(r.pages_read, 5u);                   // page 0 always, for the size
   EXPECT_EQ(r.pages_written, 2u);                // 2 and 3 are not newer than the base after all
-  EXPECT_EQ(fs.count(testing::FsOp::kRead), 4);  // page 0 (2 reads), then two runs
+  EXPECT_EQ(fs.count(testing::FsOp::kRead), 5);  // page 0 (2 reads), then page 0 and two runs
   EXPECT_EQ(ReadDelta(base, "/t.ibd.delta").numbers, (std::vector<uint32_t>{17, 18}));
+}
+
+TEST(TablespaceDeltaTest, PageListOfAnotherSpaceReadsOnlyPageZero) {
+  MemFileSystem fs;
+  Put(fs, "/t.ibd", Aged(0x15, 9, 20));
+  ChangedPages changed(Lsn(2500), Lsn(9000));
+  changed.AddPage(SpaceId(10), PageNo(5));
+  TM_ASSERT_OK_AND_ASSIGN(
+      DeltaCopyResult r,
+      CopyTablespaceDelta(fs, Single("/t.ibd"), Read(), {.base_lsn = Lsn(2500), .changed = &changed},
+                          Outputs(fs, {"/t.ibd.delta"}), nullptr, nullptr));
+  EXPECT_EQ(r.pages_read, 1u);
+  EXPECT_EQ(ReadDelta(fs, "/t.ibd.delta").numbers, (std::vector<uint32_t>{}));
+}
+
+TEST(TablespaceDeltaTest, SpaceMarkedWholeIsReadPageByPage) {
+  MemFileSystem fs;
+  Put(fs, "/t.ibd", Aged(0x15, 9, 20));
+  ChangedPages changed(Lsn(2500), Lsn(9000));
+  changed.AddPage(SpaceId(9), PageNo(17));
+  changed.AddFlags(SpaceId(9), kSpaceRenamed);
+  TM_ASSERT_OK_AND_ASSIGN(
+      DeltaCopyResult r,
+      CopyTablespaceDelta(fs, Single("/t.ibd"), Read(), {.base_lsn = Lsn(2500), .changed = &changed},
+                          Outputs(fs, {"/t.ibd.delta"}), nullptr, nullptr));
+  EXPECT_FALSE(r.listed);
+  EXPECT_EQ(r.pages_read, 20u);
 }
 
 TEST(TablespaceDeltaTest, ManyChangedPagesSpanSeveralBlocks) {

@@ -70,6 +70,19 @@ TEST(TablespaceReaderTest, DoublewriteSlotsAreSkippedWithoutReReads) {
 
 // ------------------------------------------------------------------ ReadListedPages
 
+// A system tablespace of 200 pages whose TRX_SYS page names doublewrite blocks 64 and 128.
+std::vector<uint8_t> SystemWithDoublewrite() {
+  TablespaceBuilder b(0x15, 0, 200);
+  b.Typed(5, 7);  // TRX_SYS
+  std::vector<uint8_t> img = b.Build();
+  MutableByteSpan trx_sys = MutableByteSpan(img).subspan(5 * 16384, 16384);
+  WriteBe32(trx_sys, 16384 - 200 + 10, 536853855);
+  WriteBe32(trx_sys, 16384 - 200 + 14, 64);
+  WriteBe32(trx_sys, 16384 - 200 + 18, 128);
+  TablespaceBuilder::Sign(trx_sys, 0x15);
+  return img;
+}
+
 void PutFile(io::FileSystem& fs, const std::string& path, const std::vector<uint8_t>& bytes) {
   ASSERT_TRUE(io::WriteStringToFile(fs, path, std::string(bytes.begin(), bytes.end())).ok());
 }
@@ -154,8 +167,27 @@ TEST(TablespaceReaderListTest, MultiFilePagesAndPagesPastTheEnd) {
   int sleeps = 0;
   Seen seen;
   ASSERT_TRUE(ReadList(fs, t, Buffered(&sleeps), {2, 3, 4, 6, 9, 10, 500}, &seen).ok());
-  EXPECT_EQ(seen.pages, (std::vector<uint32_t>{2, 3, 4, 6, 9}));  // 10 and 500 are past the end
-  EXPECT_EQ(seen.header_pages[3], 6u);
+  // 10 and 500 are past the end; 5 (TRX_SYS) is read for the doublewrite blocks (none here).
+  EXPECT_EQ(seen.pages, (std::vector<uint32_t>{2, 3, 4, 5, 6, 9}));
+  EXPECT_EQ(seen.header_pages[4], 6u);
+}
+
+TEST(TablespaceReaderListTest, SystemTablespaceListAlsoReadsTheDoublewriteBlocks) {
+  MemFileSystem fs;
+  std::vector<uint8_t> img = SystemWithDoublewrite();
+  img[100 * 16384 + 8] = 0x77;  // a doublewrite slot is not judged
+  PutFile(fs, "/ibdata1", img);
+  int sleeps = 0;
+  Seen seen;
+  ASSERT_TRUE(ReadList(fs, {.path = "/ibdata1", .files = {"/ibdata1"},
+                            .kind = TablespaceKind::kSystem},
+                       Buffered(&sleeps), {3, 150, 195}, &seen).ok());
+  std::vector<uint32_t> want = {3, 5};
+  for (uint32_t no = 64; no < 192; ++no) want.push_back(no);
+  want.push_back(195);
+  EXPECT_EQ(seen.pages, want);
+  EXPECT_EQ(seen.verdicts[2 + 100 - 64], innodb::PageVerdict::kSkipped);
+  EXPECT_EQ(sleeps, 0);
 }
 
 TEST(TablespaceReaderListTest, ListMustAscend) {

@@ -27,10 +27,11 @@ namespace tidemark::tools {
 namespace {
 
 int ExitCodeFor(const absl::Status& s) {
+  // Before IsRedoOverrun: the tracker's overrun means the base is out of the log's reach.
+  if (engine::IsRedoModeUnavailable(s)) return kExitBadInput;
   if (engine::IsRedoOverrun(s)) return kExitRedoOverrun;
   if (engine::IsIncrementalBaseError(s)) return kExitBadInput;
   switch (s.code()) {
-    case absl::StatusCode::kUnimplemented: return kExitUsage;  // e.g. --incremental-mode=redo
     case absl::StatusCode::kDataLoss: return kExitCorruptPages;
     case absl::StatusCode::kResourceExhausted: return kExitTarget;
     case absl::StatusCode::kUnavailable:
@@ -60,12 +61,14 @@ absl::StatusOr<engine::ConnectionOptions> ConnectionFrom(const BackupFlags& f) {
 
 // The incremental options when any incremental flag was given (the engine checks them).
 absl::StatusOr<std::optional<engine::IncrementalOptions>> IncrementalFrom(const BackupFlags& f) {
-  if (f.incremental_basedir.empty() && !f.incremental_lsn && f.incremental_mode.empty()) {
+  if (f.incremental_basedir.empty() && !f.incremental_lsn && f.incremental_mode.empty() &&
+      f.page_tracking_dir.empty()) {
     return std::nullopt;
   }
   engine::IncrementalOptions o;
   o.basedir = f.incremental_basedir;
   if (f.incremental_lsn) o.lsn = Lsn(*f.incremental_lsn);
+  o.page_tracking_dir = f.page_tracking_dir;
   if (!f.incremental_mode.empty()) {
     auto mode = engine::ParseIncrementalMode(f.incremental_mode);
     if (!mode.ok()) return mode.status();
@@ -108,8 +111,13 @@ CLI::App* AddBackupCommand(CLI::App& app, BackupFlags& f) {
   cmd->add_option("--incremental-lsn", f.incremental_lsn,
                   "incremental: only pages changed after this LSN");
   cmd->add_option("--incremental-mode", f.incremental_mode,
-                  "incremental: scan (read every page), redo (not yet available) or auto")
+                  "incremental: scan (read every page), redo (read the pages the redo log "
+                  "lists as changed; refused when it no longer covers the base) or auto (redo "
+                  "when possible, else scan; the default)")
       ->check(CLI::IsMember({"scan", "redo", "auto"}));
+  cmd->add_option("--page-tracking-dir", f.page_tracking_dir,
+                  "incremental, redo/auto: the directory `tidemark redo-follow` fills, for "
+                  "bases older than the live redo log");
   cmd->add_flag("--no-sync", f.no_sync,
                 "do not fdatasync the backup's files before writing the manifest (unsafe)");
   return cmd;

@@ -24,6 +24,7 @@ struct BackupFlags {
   std::string incremental_basedir;      // incremental: the base backup directory
   std::optional<uint64_t> incremental_lsn;  // incremental: the base LSN
   std::string incremental_mode;         // "", "scan", "redo" or "auto"
+  std::string page_tracking_dir;        // redo/auto: tidemark redo-follow's directory
   std::vector<std::string> command_line;
 };
 
