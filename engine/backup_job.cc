@@ -448,12 +448,19 @@ absl::StatusOr<SpaceId> BackupJob::CopyTarget(const TablespaceTarget& t,
   OutputOpener open = [&](size_t i, const innodb::FspHeader& h) {
     return OpenDeltaOutput(*target_, relpaths.at(i), h);
   };
-  const DeltaCopyOptions delta{.base_lsn = result_.base->lsn,
-                               .changed = changed_ ? &*changed_ : nullptr};
+  const DeltaCopyOptions delta{
+      .base_lsn = result_.base->lsn,
+      .changed = changed_ ? &*changed_ : nullptr,
+      .base_spaces = result_.base->spaces ? &*result_.base->spaces : nullptr};
   TM_ASSIGN_OR_RETURN(DeltaCopyResult r, CopyTablespaceDelta(env_.fs, t, read, delta, open,
                                                              throttle_.get(), &bytes_done_,
                                                              &cancel_));
   spaces_listed_ += r.listed;
+  if (r.every_page) {
+    Note(absl::StrFormat("'%s': space %d is not in the base (or was re-created since): every "
+                         "page written, whatever its LSN",
+                         t.path, r.space.value()));
+  }
   pages_scanned_ += r.pages_read;
   pages_changed_ += r.pages_written;
   return r.space;

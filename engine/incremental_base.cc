@@ -4,8 +4,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include <algorithm>
+
 #include "engine/backup_metadata.h"
+#include "engine/delta_file.h"
 #include "engine/manifest.h"
+#include "engine/tablespace_reader.h"
 #include "innodb/base/status.h"
 
 namespace tidemark::engine {
@@ -57,7 +61,49 @@ absl::StatusOr<IncrementalBase> ReadBaseDir(io::FileSystem& fs, const std::strin
   return base;
 }
 
+// The space id of one base file, by its name; nullopt for files that are not data files.
+absl::StatusOr<std::optional<uint32_t>> SpaceIdOf(io::FileSystem& fs, const std::string& path,
+                                                  std::string_view name) {
+  if (name.ends_with(kDeltaMetaSuffix)) {
+    TM_ASSIGN_OR_RETURN(std::string text, io::ReadFileToString(fs, path));
+    TM_ASSIGN_OR_RETURN(DeltaMeta meta, ParseDeltaMeta(text, path));
+    if (!meta.space_id) return absl::DataLossError(absl::StrFormat("'%s': no space_id", path));
+    return meta.space_id;
+  }
+  // The system tablespace (space 0, always there) may span files whose first page is not
+  // page 0; its files are not read.
+  const bool data = name.ends_with(".ibd") || name.ends_with(".new") || name.starts_with("undo");
+  if (!data || name.ends_with(kDeltaSuffix)) return std::nullopt;
+  TM_ASSIGN_OR_RETURN(auto file, fs.OpenForRead(path));
+  TM_ASSIGN_OR_RETURN(innodb::FspHeader header, ReadSpaceHeader(*file));
+  return header.space_id.value();
+}
+
 }  // namespace
+
+std::optional<std::vector<uint32_t>> BaseSpaceIds(io::FileSystem& fs, const std::string& dir) {
+  std::vector<uint32_t> ids = {0};
+  std::vector<std::string> dirs = {dir};
+  for (size_t d = 0; d < dirs.size(); ++d) {
+    absl::StatusOr<std::vector<io::FileInfo>> entries = fs.ListDir(dirs[d]);
+    if (!entries.ok()) return std::nullopt;
+    for (const io::FileInfo& e : *entries) {
+      const std::string path = io::JoinPath(dirs[d], e.name);
+      const io::FileType type = io::FollowedType(fs, path, e);
+      if (type == io::FileType::kDirectory) {
+        if (d == 0) dirs.push_back(path);  // database directories, one level down
+        continue;
+      }
+      if (type != io::FileType::kRegular) continue;
+      absl::StatusOr<std::optional<uint32_t>> id = SpaceIdOf(fs, path, e.name);
+      if (!id.ok()) return std::nullopt;
+      if (*id) ids.push_back(**id);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
 
 std::string_view IncrementalModeName(IncrementalMode mode) {
   switch (mode) {
@@ -99,6 +145,7 @@ absl::StatusOr<IncrementalBase> ResolveIncrementalBase(io::FileSystem& fs,
     base.lsn = *options.lsn;
   } else {
     TM_ASSIGN_OR_RETURN(base, ReadBaseDir(fs, options.basedir));
+    base.spaces = BaseSpaceIds(fs, options.basedir);
   }
   base.mode = options.mode;
   base.page_tracking_dir = options.page_tracking_dir;

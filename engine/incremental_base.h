@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -43,7 +44,17 @@ struct IncrementalBase {
   std::string backup_uuid;
   IncrementalMode mode = IncrementalMode::kAuto;  // as requested; the backup decides kAuto
   std::string page_tracking_dir;
+  // The space ids the base has (its data files' page 0, its .meta files), ascending; absent
+  // with --incremental-lsn, or when a data file of the base cannot be read. A space the base
+  // lacks is copied with every page that is not all zero, whatever its LSN (pages of an
+  // IMPORTed tablespace keep FIL_PAGE_LSN 0).
+  std::optional<std::vector<uint32_t>> spaces;
 };
+
+// The space ids of the InnoDB data files of backup directory `dir` and its database
+// subdirectories: 0 (the system tablespace), page 0 of `*.ibd`, `*.new` and `undo*` files,
+// `space_id` of `*.meta` files. nullopt when one of them cannot be read or parsed.
+std::optional<std::vector<uint32_t>> BaseSpaceIds(io::FileSystem& fs, const std::string& dir);
 
 // Checks the options and reads the base. Errors whose message starts with "incremental base"
 // (see IsIncrementalBaseError), each naming the directory:

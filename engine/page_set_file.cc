@@ -37,7 +37,10 @@ constexpr size_t kPageCount = 104;
 constexpr size_t kFileSize = 112;
 constexpr size_t kCreator = 120;
 constexpr size_t kCreatorSize = 32;
-static_assert(kCreator + kCreatorSize + 8 == kPageSetHeaderSize);  // 8 reserved bytes
+constexpr size_t kReserved = 152;  // 8 bytes, zero
+constexpr size_t kReservedSize = 8;
+static_assert(kCreator + kCreatorSize == kReserved);
+static_assert(kReserved + kReservedSize == kPageSetHeaderSize);
 
 constexpr size_t kSpaceHeaderSize = 12;  // space id, flags, chunk count
 constexpr size_t kChunkHeaderSize = 8;   // high, kind, reserved, count
@@ -117,6 +120,10 @@ absl::Status ParseHeader(ByteSpan b, std::string_view name, PageSetFile& f, uint
   }
   const uint32_t anchors = ReadBe32(b, kAnchorFlags);
   if (anchors > 3) return Damaged(name, absl::StrFormat("unknown anchor flags 0x%x", anchors));
+  const ByteSpan reserved = b.subspan(kReserved, kReservedSize);
+  if (std::any_of(reserved.begin(), reserved.end(), [](uint8_t x) { return x != 0; })) {
+    return Damaged(name, absl::StrFormat("nonzero reserved header bytes at %d", kReserved));
+  }
   const Lsn from(ReadBe64(b, kFromLsn)), to(ReadBe64(b, kToLsn));
   if (from > to) {
     return Damaged(name,

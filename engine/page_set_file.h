@@ -68,7 +68,7 @@ std::vector<uint8_t> EncodePageSetFile(const PageSetFile& file);
 
 // Decodes and checks a page-set file. `name` prefixes every message. Errors, all DataLoss
 // "page-set file '<name>': ...": "N bytes, too short for the 160-byte header",
-// "N bytes, the header says M", "bad magic",
+// "N bytes, the header says M", "bad magic", "nonzero reserved header bytes at 152",
 // "unsupported version N", "checksum mismatch (stored 0x.., computed 0x..)", "truncated in
 // space N", "space N listed after space M", "space N has unknown flags 0x..", "space N chunk
 // H: ...", "page count N in the header, M in the sets", "from_lsn X is after to_lsn Y",
@@ -92,7 +92,7 @@ absl::StatusOr<PageSetFile> ReadPageSetFile(io::FileSystem& fs, std::string_view
 
 // Only the fixed header of `path` (its range, identity and time), without the checksum
 // check: for listing and pruning a directory cheaply. Errors: read errors; DataLoss for a
-// short file or a bad magic/version.
+// short file or a bad magic/version (the header checks of DecodePageSetFile).
 absl::StatusOr<PageSetFile> ReadPageSetHeader(io::FileSystem& fs, std::string_view path);
 
 }  // namespace tidemark::engine

@@ -36,8 +36,9 @@ absl::StatusOr<std::vector<TrackedFile>> ListTrackedFiles(io::FileSystem& fs, st
 
 struct LoadTrackedOptions {
   std::string tracking_dir;
-  // The server's live ib_logfile0, to continue after the files (and to bridge a hole in
-  // them while the log still holds it). Empty: the files only.
+  // The server's live ib_logfile0, to confirm the files' history, to continue after the
+  // files (and to bridge a hole in them while the log still holds it). Empty: the files
+  // only, unconfirmed.
   std::string server_log_path;
   Lsn from_lsn;
   // Cover at least up to this LSN. Default: the files, then the live log up to its durable
@@ -56,19 +57,29 @@ struct TrackedPages {
   Lsn files_end;                   // where the files stopped (the live log took over)
   bool used_live_log = false;
   std::string files_stop;  // why the files stopped, e.g. "no page-set file starts at LSN X"
+                           // (empty when they reached to_lsn)
 };
 
-// The changed pages from options.from_lsn on: the chain of page-set files that covers it
+// The changed pages from options.from_lsn on: a chain of page-set files that covers it
 // (each starting where the previous one ended, read from the same log identity, anchors
-// matching), then the live log from where the files stop. Every file used is checked whole
-// (CRC-32C); the live log must have the files' identity and continue their last anchor.
+// matching), then the live log from where the files stop. When several chains cover it (a
+// server restored from a filesystem snapshot: the discarded history's files overlap the new
+// chain's), the chain of the file written last is tried first, then the others by the time
+// written. With a log path a chain is taken only when the live log confirms its end (same
+// identity, the last file's to_anchor at its to_lsn), also when the files reach to_lsn;
+// otherwise the next chain is tried. Without a log path the preferred chain is taken
+// unconfirmed. Every file used is checked whole (CRC-32C).
 // Errors: FailedPrecondition "page tracking in '<dir>' does not cover LSN X[ up to LSN Y]:
 // <why the files stop>; <why the log cannot supply it>", e.g. "no page-set file covers LSN
-// X", "'pages-...' is damaged: ...", "no page-set file starts at LSN X (the next starts at
+// X", "'pages-...' is unusable: ...", "no page-set file starts at LSN X (the next starts at
 // LSN Y)", "'pages-...' was read from a different log (...)", with the collector's reason
 // (the log no longer holds LSN X, was replaced, does not continue the files' history, or no
-// log path was given); ListDir's errors other than NotFound; InvalidArgument when to_lsn
-// < from_lsn.
+// log path was given), or "the page-set files up to 'pages-...' reach LSN Z, but the live
+// log does not confirm their history: <the collector's reason>"; each other chain tried
+// adds "; another chain of page-set files: <reason>"; the live log's errors of other codes
+// (probe, I/O), with the same message; ListDir's errors other than NotFound;
+// InvalidArgument when to_lsn < from_lsn. When to_lsn == from_lsn the result is the empty
+// set [from_lsn, from_lsn), with no files and without reading the directory or the log.
 absl::StatusOr<TrackedPages> LoadTrackedPages(io::FileSystem& fs, io::Clock& clock,
                                               const LoadTrackedOptions& options);
 

@@ -9,7 +9,9 @@
 //     read belong to their own pass or to the one before or after; only their own pass has
 //     the sequence bit an mtr needs, so every mtr that parses is genuine;
 //   - same file: the header is compared on every checkpoint read and the path is reopened
-//     after every round (an online resize renames a new file over ib_logfile0).
+//     after every round and before durable log that does not parse is judged (an online
+//     resize renames a new file over ib_logfile0; the open file then lacks log the server
+//     counts as flushed, which is not corruption).
 #include "engine/redo_page_collector.h"
 
 #include <algorithm>
@@ -190,7 +192,9 @@ absl::Status RedoPageCollector::Round(std::optional<Lsn> limit) {
       want = std::min(2 * r.read, source_->max_read());
       continue;  // an mtr longer than the read
     }
-    // Durable log that does not parse: rule out a torn read, then judge.
+    // Durable log that does not parse: rule out a replaced file (no re-read helps) and a
+    // torn read, then judge.
+    if (rereads == 0) TM_RETURN_IF_ERROR(source_->CheckUnchanged(fs_));
     if (rereads == options_.frontier_rereads) return Judge(r, rereads);
     ++rereads;
     ++stats_.rereads;
@@ -275,6 +279,9 @@ absl::Status RedoPageCollector::Record(const innodb::Mtr& mtr) {
 }
 
 absl::Status RedoPageCollector::Judge(const Read& read, int rereads) {
+  // An online resize renames a new file over the log: the open file stops receiving writes
+  // while the server's flushed LSN moves on, so durable log seems not to parse in it.
+  TM_RETURN_IF_ERROR(source_->CheckUnchanged(fs_));
   if (options_.server_log) TM_RETURN_IF_ERROR(Probe());
   TM_ASSIGN_OR_RETURN(checkpoint_, source_->ReadCheckpoint());
   TM_RETURN_IF_ERROR(CheckInLog(position_, checkpoint_.end_lsn));

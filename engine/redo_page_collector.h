@@ -78,7 +78,8 @@ struct RedoPageCollectorStats {
 //     from (...)", "the log at LSN X does not continue ... (anchor ...)", "LSN X is not the
 //     start of a mini-transaction ...", "the redo log is encrypted ...";
 //   - DataLoss "redo log corrupt at LSN X: ..." for durable log that does not parse, cannot
-//     have been overwritten, and is not at the start;
+//     have been overwritten, is not at the start, and is in the file still at the path (else
+//     "was replaced" above);
 //   - the source's and the probe's errors.
 // After an error the collector is unusable (every later call returns the first error), and
 // pages() holds only what was proven before it.

@@ -2,6 +2,7 @@
 // filter, and one DeltaWriter per data file, alive only while that file's delta is written.
 #include "engine/tablespace_delta.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -117,7 +118,12 @@ absl::StatusOr<DeltaCopyResult> CopyTablespaceDelta(
   TM_ASSIGN_OR_RETURN(std::vector<uint64_t> file_pages, PagesPerFile(fs, target, page_size));
   DeltaSink sink(open_delta, reader->header(), std::move(file_pages), page_size);
   ReadMeter meter(throttle, bytes_counter);
-  DeltaCopyResult result{.space = reader->header().space_id};
+  const SpaceId space = reader->header().space_id;
+  DeltaCopyResult result{.space = space};
+  result.every_page =
+      (delta.base_spaces != nullptr &&
+       !std::binary_search(delta.base_spaces->begin(), delta.base_spaces->end(), space.value())) ||
+      (delta.changed != nullptr && (delta.changed->flags(space) & kSpaceDeleted) != 0);
   auto consume = [&](uint32_t no, ByteSpan page, innodb::PageVerdict v) -> absl::Status {
     if (innodb::IsFailure(v)) {
       return absl::DataLossError(absl::StrFormat("page %d: %s (stable over %d re-reads)", no,
@@ -127,13 +133,14 @@ absl::StatusOr<DeltaCopyResult> CopyTablespaceDelta(
     meter.Add(page.size());
     if (cancel && *cancel) return absl::CancelledError("copy cancelled");
     const uint64_t lsn = ReadBe64(page, innodb::kFilPageLsn);
-    if (lsn <= delta.base_lsn.value()) return absl::OkStatus();
+    if (lsn <= delta.base_lsn.value() && (!result.every_page || innodb::IsAllZero(page))) {
+      return absl::OkStatus();
+    }
     TM_RETURN_IF_ERROR(CheckNotTrxSys(page, delta.base_lsn, lsn));
     ++result.pages_written;
     return sink.Add(no, page);
   };
-  const SpaceId space = reader->header().space_id;
-  if (delta.changed != nullptr && !delta.changed->IsWhole(space)) {
+  if (delta.changed != nullptr && !delta.changed->IsWhole(space) && !result.every_page) {
     std::vector<uint32_t> listed = {0};
     delta.changed->pages(space).ForEach([&](uint32_t no) {
       if (no != 0) listed.push_back(no);

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/changed_pages.h"
@@ -29,11 +30,18 @@ struct DeltaCopyOptions {
   // that space whole (created, dropped, renamed or truncated in the range). Must outlive the
   // copy; only read.
   const ChangedPages* changed = nullptr;
+  // The space ids the base has, ascending (IncrementalBase::spaces), or null when unknown. A
+  // space not among them, or one `changed` shows deleted in the range (DISCARD TABLESPACE
+  // before an IMPORT: the same space id, new contents), gets every page that is not all zero
+  // whatever its LSN: an imported tablespace's pages keep FIL_PAGE_LSN 0 until changed, so
+  // the LSN alone would leave prepare a table it cannot rebuild.
+  const std::vector<uint32_t>* base_spaces = nullptr;
 };
 
 struct DeltaCopyResult {
   SpaceId space;
   bool listed = false;         // read by the list of `changed`, not page by page
+  bool every_page = false;     // not in the base, or re-created: LSN not looked at
   uint64_t pages_read = 0;     // pages read and judged
   uint64_t pages_written = 0;  // of those, newer than the base: in the deltas
   uint64_t bytes_read = 0;

@@ -211,19 +211,33 @@ absl::Status TablespaceReader::ReadListedInFile(const std::string& path, uint32_
   const uint64_t align = file->is_direct() ? io::kDirectIoAlignment : 1;
   const size_t max_pages = std::max<size_t>(1, options_.chunk_bytes / physical_);
   const std::vector<PageRun> runs = PageRuns(listed, first_page, physical_, max_pages, align);
-  const size_t depth = std::max<size_t>(1, options_.depth);
-  std::vector<io::AlignedBuffer> buffers;
-  for (size_t batch = 0; batch < runs.size(); batch += depth) {
-    const size_t n = std::min(depth, runs.size() - batch);
-    std::vector<io::ReadRequest> requests(n);
-    for (size_t k = 0; k < n; ++k) {
+  // Listed pages are mostly scattered single pages: many small reads go into one batch (the
+  // file keeps a window of them in flight, io::PosixOptions::batch_depth), up to the memory a
+  // scan's read-ahead would hold (depth x chunk_bytes), in one buffer carved per read.
+  constexpr size_t kMaxRunsPerBatch = 256;
+  const uint64_t max_bytes = std::max<size_t>(1, options_.depth) * max_pages * physical_;
+  io::AlignedBuffer arena;
+  uint64_t arena_bytes = 0;
+  std::vector<io::ReadRequest> requests;
+  std::vector<uint64_t> at_in_arena;
+  for (size_t batch = 0, n = 0; batch < runs.size(); batch += n) {
+    uint64_t bytes = 0;
+    n = 0;
+    while (batch + n < runs.size() && n < kMaxRunsPerBatch &&
+           (n == 0 || bytes + runs[batch + n].length <= max_bytes)) {
+      bytes += runs[batch + n].length;  // a multiple of `align`: every read stays aligned
+      ++n;
+    }
+    if (arena_bytes < bytes) {
+      TM_ASSIGN_OR_RETURN(arena, io::AlignedBuffer::Create(bytes));
+      arena_bytes = bytes;
+    }
+    requests.assign(n, {});
+    at_in_arena.assign(n, 0);
+    for (size_t k = 0, pos = 0; k < n; pos += runs[batch + k].length, ++k) {
       const PageRun& r = runs[batch + k];
-      if (buffers.size() <= k) {
-        TM_ASSIGN_OR_RETURN(io::AlignedBuffer b,
-                            io::AlignedBuffer::Create(max_pages * physical_ + 2 * align));
-        buffers.push_back(std::move(b));
-      }
-      requests[k] = {.offset = r.offset, .buffer = MutableByteSpan(buffers[k].data(), r.length)};
+      at_in_arena[k] = pos;
+      requests[k] = {.offset = r.offset, .buffer = MutableByteSpan(arena.data() + pos, r.length)};
     }
     TM_RETURN_IF_ERROR(file->ReadBatch(requests));
     for (size_t k = 0; k < n; ++k) {
@@ -234,7 +248,7 @@ absl::Status TablespaceReader::ReadListedInFile(const std::string& path, uint32_
         const uint64_t offset = uint64_t{no - first_page} * physical_;
         const size_t at = static_cast<size_t>(offset - r.offset);
         if (at + physical_ > requests[k].bytes_read) return absl::OkStatus();  // shrank
-        ByteSpan page(buffers[k].data() + at, physical_);
+        ByteSpan page(arena.data() + at_in_arena[k] + at, physical_);
         const PageVerdict v = Judge(path, offset, no, page);
         TM_RETURN_IF_ERROR(consumer(no, page, v));
       }

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/status_macros.h"
+#include "tests/support/tablespace_builder.h"
 
 namespace tidemark::engine {
 namespace {
@@ -172,6 +173,33 @@ TEST_F(IncrementalBaseTest, TrackingDirWithScanModeIsAnOptionError) {
                 .status(),
             absl::InvalidArgumentError(
                 "--page-tracking-dir is for --incremental-mode=redo or auto, not scan"));
+}
+
+TEST_F(IncrementalBaseTest, SpaceIdsOfTheBaseFromDataFilesAndMetas) {
+  WriteCheckpoints(BackupType::kIncremental, 5000);
+  auto put = [&](const std::string& name, const std::vector<uint8_t>& bytes) {
+    Write(name, std::string(bytes.begin(), bytes.end()));
+  };
+  TM_ASSERT_OK(io::CreateDirs(fs_, io::JoinPath(kBase, "db")));
+  put("db/a.ibd", testing::TablespaceBuilder(0x15, 12, 4).Build());
+  put("db/b.new", testing::TablespaceBuilder(0x15, 7, 4).Build());
+  put("undo001", testing::TablespaceBuilder(0x15, 1, 4).Build());
+  Write("db/c.ibd.meta", "page_size = 16384\nzip_size = 0\nspace_id = 30\n");
+  Write("db/c.ibd.delta", "not read");
+  Write("ibdata1", "not read: the system tablespace is always there");
+  TM_ASSERT_OK_AND_ASSIGN(IncrementalBase b, Resolve(IncrementalMode::kScan));
+  ASSERT_TRUE(b.spaces.has_value());
+  EXPECT_EQ(*b.spaces, (std::vector<uint32_t>{0, 1, 7, 12, 30}));
+}
+
+TEST_F(IncrementalBaseTest, UnreadableDataFileLeavesTheSpacesUnknown) {
+  WriteCheckpoints(BackupType::kFullBackuped, 5000);
+  TM_ASSERT_OK(io::CreateDirs(fs_, io::JoinPath(kBase, "db")));
+  Write("db/a.ibd", "short");
+  TM_ASSERT_OK_AND_ASSIGN(IncrementalBase b, Resolve(IncrementalMode::kScan));
+  EXPECT_FALSE(b.spaces.has_value());
+  TM_ASSERT_OK_AND_ASSIGN(IncrementalBase l, ResolveIncrementalBase(fs_, {.lsn = Lsn(9)}));
+  EXPECT_FALSE(l.spaces.has_value());  // --incremental-lsn: no base to read
 }
 
 TEST(CheckBaseAgainstServerTest, BaseAtOrBeforeTheServerIsFine) {

@@ -124,6 +124,19 @@ TEST(PageSetFileTest, StructureIsCheckedBehindTheChecksum) {
             absl::DataLossError("page-set file 'x': space 0 listed after space 0"));
 }
 
+// The 8 bytes after the creator are reserved: a file with any of them set (and a valid
+// checksum) was not written by this version.
+TEST(PageSetFileTest, NonzeroReservedHeaderBytesAreRefused) {
+  for (size_t at = 152; at < kPageSetHeaderSize; ++at) {
+    std::vector<uint8_t> b = EncodePageSetFile(Sample(false));
+    b[at] = 0x01;
+    WriteBe32(b, b.size() - 4, Crc32c(ByteSpan(b).first(b.size() - 4)));
+    EXPECT_EQ(DecodePageSetFile(b, "d/f").status(),
+              absl::DataLossError("page-set file 'd/f': nonzero reserved header bytes at 152"))
+        << at;
+  }
+}
+
 TEST(PageSetFileTest, NamesSortByLsnAndParseBack) {
   EXPECT_EQ(PageSetFileName(Lsn(12288), Lsn(98765)),
             "pages-00000000000000012288-00000000000000098765.pageset");

@@ -2,7 +2,9 @@
 // files made by a collector over a fake server's log: contiguous files unite; a start inside
 // a file takes the whole file; the live log continues the files; a missing, damaged, foreign
 // or non-continuing file is a gap that only a log still holding the range can bridge, and the
-// refusal names both reasons; pruning keeps the newest files.
+// refusal names both reasons; of overlapping chains (a server restored from a snapshot) the
+// one the live log confirms is taken, files that reach the end included; an empty range is
+// the empty set; pruning keeps the newest files.
 #include "engine/page_tracking.h"
 
 #include <random>
@@ -29,6 +31,19 @@ using redo_test::kCapacity;
 using redo_test::kLog;
 using redo_test::Payload;
 
+// A history a restore from a filesystem snapshot discarded: a server whose log is the test
+// server's up to their first checkpoint (the same log identity and LSNs), then different.
+struct OtherHistory {
+  explicit OtherHistory(io::Clock& clock)
+      : server(fs),
+        collector(*RedoPageCollector::OpenAtCheckpoint(fs, clock, kLog,
+                                                       {.server_log = server.Probe()})) {}
+  testing::MemFileSystem fs;
+  FakeServer server;
+  std::unique_ptr<RedoPageCollector> collector;
+  ChangedPages pages;
+};
+
 class TrackingTest : public ::testing::Test {
  protected:
   TrackingTest() : server_(fs_) {
@@ -39,35 +54,39 @@ class TrackingTest : public ::testing::Test {
 
   RedoPageCollectorOptions Probed() { return {.server_log = server_.Probe()}; }
 
-  void WriteRandom(uint64_t bytes) {
-    const Lsn from = server_.lsn();
-    while (server_.lsn().value() - from.value() < bytes) {
+  // Writes ~`bytes` of log changing random pages to `server`, recorded in `expected`.
+  void WriteRandom(FakeServer& server, uint64_t bytes, ChangedPages& expected) {
+    const Lsn from = server.lsn();
+    while (server.lsn().value() - from.value() < bytes) {
       MtrBuilder b;
       for (int i = 0; i < 1 + static_cast<int>(rng_() % 4); ++i) {
         const RedoPageId p{SpaceId(1 + rng_() % 3), PageNo(rng_() % 3000)};
         b.Write(p, 120, Payload(8, 1));
-        expected_.AddPage(p.space, p.page);
+        expected.AddPage(p.space, p.page);
       }
-      server_.Append(b);
+      server.Append(b);
     }
-    server_.Sync();
+    server.Sync();
   }
-  // Writes `bytes` of log, has the collector read it and saves what it read as one file.
-  TrackedFile NextFile(uint64_t bytes) {
-    WriteRandom(bytes);
-    const LsnAnchor from_anchor = collector_->anchor();
-    EXPECT_TRUE(collector_->Advance().ok());
-    PageSetFile f{.pages = collector_->TakePages(),
-                  .identity = collector_->identity(),
+  void WriteRandom(uint64_t bytes) { WriteRandom(server_, bytes, expected_); }
+  // Writes `bytes` of log to `server`, has `c` read it and saves what it read as one file.
+  TrackedFile SaveFile(FakeServer& server, RedoPageCollector& c, uint64_t bytes,
+                       ChangedPages& expected) {
+    WriteRandom(server, bytes, expected);
+    const LsnAnchor from_anchor = c.anchor();
+    EXPECT_TRUE(c.Advance().ok());
+    PageSetFile f{.pages = c.TakePages(),
+                  .identity = c.identity(),
                   .chain_start = chain_start_,
                   .from_anchor = from_anchor,
-                  .to_anchor = collector_->anchor(),
-                  .checkpoint = collector_->checkpoint(),
+                  .to_anchor = c.anchor(),
+                  .checkpoint = c.checkpoint(),
                   .written = clock_.Now()};
     const std::string path = *WritePageSetFile(fs_, "/t", f);
     files_.push_back({path.substr(3), path, f.pages.from_lsn(), f.pages.to_lsn()});
     return files_.back();
   }
+  TrackedFile NextFile(uint64_t bytes) { return SaveFile(server_, *collector_, bytes, expected_); }
   LoadTrackedOptions Options(Lsn from, std::optional<Lsn> to, bool live) {
     return {.tracking_dir = "/t",
             .server_log_path = live ? kLog : "",
@@ -197,6 +216,26 @@ TEST_F(TrackingTest, ADamagedFileIsAGap) {
       << s;
 }
 
+// The chain is confirmed at its end first; a file found damaged when read whole then stops
+// it, and the live log bridges the rest.
+TEST_F(TrackingTest, ADamagedFileFoundAfterTheCheckIsBridgedByTheLog) {
+  const TrackedFile first = NextFile(3000);
+  const TrackedFile middle = NextFile(3000);
+  const TrackedFile last = NextFile(3000);
+  std::string bytes = *io::ReadFileToString(fs_, middle.path);
+  bytes[bytes.size() / 2] ^= 0x10;
+  TM_ASSERT_OK(io::WriteStringToFile(fs_, middle.path, bytes));
+  TM_ASSERT_OK_AND_ASSIGN(const TrackedPages t,
+                          LoadTrackedPages(fs_, clock_, Options(chain_start_, last.to, true)));
+  EXPECT_EQ(t.files, std::vector<std::string>{first.name});
+  EXPECT_TRUE(t.used_live_log);
+  EXPECT_TRUE(absl::StartsWith(t.files_stop, absl::StrFormat("'%s' is unusable: page-set file "
+                                                             "'%s': checksum mismatch",
+                                                             middle.name, middle.path)))
+      << t.files_stop;
+  ExpectExpectedPages(t.pages);
+}
+
 TEST_F(TrackingTest, AFileFromAnotherLogIsAGap) {
   NextFile(3000);
   const TrackedFile middle = NextFile(3000);
@@ -238,6 +277,114 @@ TEST_F(TrackingTest, TheLiveLogMustBeTheLogOfTheFiles) {
       << s;
 }
 
+// The server was restored from a filesystem snapshot (same log identity) and the tracking
+// directory kept: the discarded history's files [c, Y), [Y, Z), [Z, ...) overlap the new
+// chain [c, ...) that the follower started at the restored server's checkpoint c. The base B
+// lies in (Y, Z): the old file starting at Y starts later than the new chain's first file and
+// its chain reaches the end too, but only the new chain is the live log's history.
+TEST_F(TrackingTest, AChainOfADiscardedHistoryIsNotTaken) {
+  OtherHistory old(clock_);
+  ASSERT_EQ(old.server.lsn(), server_.lsn());
+  SaveFile(old.server, *old.collector, 3000, old.pages);
+  const TrackedFile old_y = SaveFile(old.server, *old.collector, 3000, old.pages);
+  const TrackedFile old_end = SaveFile(old.server, *old.collector, 20000, old.pages);
+  clock_.Advance(absl::Hours(1));  // the restore; the follower starts a new chain at c
+  WriteRandom(old_y.from.value() - server_.lsn().value() + 500);
+  const Lsn base = server_.lsn();
+  const TrackedFile first = NextFile(3000);
+  const TrackedFile last = NextFile(3000);
+  ASSERT_TRUE(old_y.from < base && base < old_y.to && last.to < old_end.to);
+  for (const bool live : {true, false}) {
+    TM_ASSERT_OK_AND_ASSIGN(const TrackedPages t,
+                            LoadTrackedPages(fs_, clock_, Options(base, last.to, live)));
+    EXPECT_EQ(t.files, (std::vector<std::string>{first.name, last.name})) << live;
+    ExpectExpectedPages(t.pages);
+  }
+  // Without the new chain, the old one is refused: the live log does not confirm its end.
+  TM_ASSERT_OK(fs_.RemoveFile(first.path));
+  const absl::Status s = LoadTrackedPages(fs_, clock_, Options(base, last.to, true)).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(s.message(), "the live log does not confirm their history")) << s;
+}
+
+// The chain written last is tried first; when the live log does not continue it, the next
+// chain that covers the start is tried. Without a log the files cannot be checked: the chain
+// written last is taken (docs/page-tracking.md).
+TEST_F(TrackingTest, AChainTheLiveLogDoesNotConfirmGivesWayToTheNext) {
+  WriteRandom(1000);
+  const Lsn base = server_.lsn();
+  const TrackedFile first = NextFile(3000);
+  const TrackedFile last = NextFile(3000);
+  clock_.Advance(absl::Hours(1));
+  OtherHistory other(clock_);
+  const TrackedFile other_first = SaveFile(other.server, *other.collector, 3000, other.pages);
+  const TrackedFile other_last = SaveFile(other.server, *other.collector, 20000, other.pages);
+  ChangedPages later;
+  WriteRandom(server_, 25000, later);  // the live log holds the other chain's end LSN
+  ASSERT_TRUE(other_first.from <= base && other_last.to < server_.lsn());
+  TM_ASSERT_OK_AND_ASSIGN(const TrackedPages t,
+                          LoadTrackedPages(fs_, clock_, Options(base, last.to, true)));
+  EXPECT_EQ(t.files, (std::vector<std::string>{first.name, last.name}));
+  EXPECT_FALSE(t.used_live_log);
+  ExpectExpectedPages(t.pages);
+  TM_ASSERT_OK_AND_ASSIGN(const TrackedPages files_only,
+                          LoadTrackedPages(fs_, clock_, Options(base, last.to, false)));
+  EXPECT_EQ(files_only.files, (std::vector<std::string>{other_first.name, other_last.name}));
+}
+
+// Files that reach the end are still checked against the live log when one is given: a log
+// that no longer holds their end cannot confirm them.
+TEST_F(TrackingTest, FilesTheLiveLogCannotConfirmAreRefused) {
+  NextFile(3000);
+  const TrackedFile last = NextFile(3000);
+  for (int i = 0; i < 4; ++i) {  // two laps of the 64 KiB log
+    server_.Write(20000);
+    server_.Checkpoint(server_.lsn());
+  }
+  EXPECT_EQ(LoadTrackedPages(fs_, clock_, Options(chain_start_, last.to, true)).status(),
+            absl::FailedPreconditionError(absl::StrFormat(
+                "page tracking in '/t' does not cover LSN %d up to LSN %d: the page-set files "
+                "up to '%s' reach LSN %d, but the live log does not confirm their history: "
+                "track changed pages in '/data/ib_logfile0': redo log overrun: LSN %d is no "
+                "longer in the log (the server is at LSN %d, the log holds 65536 bytes): the "
+                "pages changed there can no longer be read",
+                chain_start_.value(), last.to.value(), last.name, last.to.value(), last.to.value(),
+                server_.lsn().value())));
+  // Without a log path, the files alone.
+  TM_ASSERT_OK_AND_ASSIGN(const TrackedPages t,
+                          LoadTrackedPages(fs_, clock_, Options(chain_start_, last.to, false)));
+  EXPECT_EQ(t.files.size(), 2u);
+  ExpectExpectedPages(t.pages);
+}
+
+// When no chain is confirmed, the refusal gives the reason of each.
+TEST_F(TrackingTest, TheRefusalNamesEveryChainTried) {
+  const TrackedFile mine = NextFile(3000);
+  clock_.Advance(absl::Hours(1));
+  OtherHistory other(clock_);
+  const TrackedFile theirs = SaveFile(other.server, *other.collector, 3000, other.pages);
+  for (int i = 0; i < 4; ++i) {  // two laps of the 64 KiB log
+    server_.Write(20000);
+    server_.Checkpoint(server_.lsn());
+  }
+  const Lsn to = std::min(mine.to, theirs.to);
+  const absl::Status s = LoadTrackedPages(fs_, clock_, Options(chain_start_, to, true)).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StartsWith(
+      s.message(),
+      absl::StrFormat("page tracking in '/t' does not cover LSN %d up to LSN %d: the page-set "
+                      "files up to '%s' reach LSN %d, but the live log does not confirm their "
+                      "history: ",
+                      chain_start_.value(), to.value(), theirs.name, theirs.to.value())))
+      << s;
+  EXPECT_TRUE(absl::StrContains(
+      s.message(), absl::StrFormat("; another chain of page-set files: the page-set files up to "
+                                   "'%s' reach LSN %d, but the live log does not confirm their "
+                                   "history: ",
+                                   mine.name, mine.to.value())))
+      << s;
+}
+
 TEST_F(TrackingTest, NoFileAndNoLogCoverNothing) {
   EXPECT_EQ(LoadTrackedPages(fs_, clock_, Options(Lsn(50000), std::nullopt, false)).status(),
             absl::FailedPreconditionError(
@@ -245,6 +392,24 @@ TEST_F(TrackingTest, NoFileAndNoLogCoverNothing) {
                 "50000 (no later file); no server log to continue from"));
   EXPECT_EQ(LoadTrackedPages(fs_, clock_, Options(Lsn(9), Lsn(5), false)).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// An idle server: the next backup's start checkpoint equals its base's LSN. Nothing changed,
+// whatever the directory and the log hold.
+TEST_F(TrackingTest, AnEmptyRangeIsAnEmptySet) {
+  const TrackedFile first = NextFile(3000);
+  NextFile(3000);
+  for (const Lsn at :
+       {first.from, first.to, Lsn((first.from.value() + first.to.value()) / 2), Lsn(999999)}) {
+    for (const bool live : {false, true}) {
+      TM_ASSERT_OK_AND_ASSIGN(const TrackedPages t,
+                              LoadTrackedPages(fs_, clock_, Options(at, at, live)));
+      EXPECT_EQ(t.pages, ChangedPages(at, at)) << at.value();
+      EXPECT_TRUE(t.files.empty());
+      EXPECT_FALSE(t.used_live_log);
+      EXPECT_EQ(t.files_end, at);
+    }
+  }
 }
 
 TEST_F(TrackingTest, PruneKeepsTheNewestByCountAndAge) {

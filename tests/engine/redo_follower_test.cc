@@ -205,6 +205,30 @@ TEST_F(FollowerTest, AReplacedLogStartsANewChain) {
   EXPECT_EQ(f->chain_start(), now);
 }
 
+// The same with the server's last mtrs only in the new file, while its flushed LSN (which the
+// follower reads up to) counts them: still a replaced log, not a corrupt one.
+TEST_F(FollowerTest, AResizeBehindTheFlushedLsnStartsANewChain) {
+  std::unique_ptr<RedoFollower> f = Open();
+  WriteRandom(3000);
+  TM_ASSERT_OK(f->Round());
+  const Lsn proven = f->position();
+  server_.Append(MtrBuilder().Write({SpaceId(1), PageNo(1)}, 120, Payload(8, 1)));  // not synced
+  server_.set_flushed(server_.lsn());
+  innodb::LogHeader h = server_.header();
+  h.first_lsn = proven;
+  innodb::LogImage image = *innodb::LogImage::Create(h, innodb::kLogStartOffset + 2 * kCapacity);
+  image.SetCheckpoint(innodb::kLogCheckpoint1, {proven, proven});
+  TM_ASSERT_OK(io::WriteStringToFile(fs_, "/data/new",
+                                     std::string(image.file().begin(), image.file().end())));
+  TM_ASSERT_OK(fs_.Rename("/data/new", kLog));
+  events_.clear();
+  TM_ASSERT_OK(f->Round());
+  EXPECT_EQ(Kinds(), (std::vector<Kind>{Kind::kChainBroken, Kind::kFileWritten, Kind::kNewChain}));
+  EXPECT_TRUE(absl::StrContains(events_[0].detail, "was replaced")) << events_[0].detail;
+  EXPECT_EQ(events_[1].to, proven);
+  EXPECT_EQ(f->chain_start(), proven);
+}
+
 TEST_F(FollowerTest, AnUnreachableServerIsRetriedWithoutAGap) {
   std::unique_ptr<RedoFollower> f = Open();
   const Lsn start = f->chain_start();

@@ -198,6 +198,26 @@ TEST_F(CollectorTest, ToLsnStopsAtTheFirstBoundaryAtOrAfterIt) {
   EXPECT_EQ(got.pages(SpaceId(1)).ToVector(), (std::vector<uint32_t>{1, 2}));
 }
 
+// An idle server: the next backup's start checkpoint is its base's LSN. The range is empty.
+TEST_F(CollectorTest, AnEmptyRangeIsAnEmptySet) {
+  const Lsn from = server_.lsn();
+  WriteRandom(3000);  // log after the range is not read
+  TM_ASSERT_OK_AND_ASSIGN(
+      const ChangedPages got,
+      CollectChangedPages(fs_, clock_, kLog, from, {.collector = Probed(), .to_lsn = from}));
+  EXPECT_EQ(got, ChangedPages(from, from));
+  const Lsn end = server_.lsn();
+  TM_ASSERT_OK_AND_ASSIGN(
+      const ChangedPages at_end,
+      CollectChangedPages(fs_, clock_, kLog, end, {.collector = Probed(), .to_lsn = end}));
+  EXPECT_EQ(at_end, ChangedPages(end, end));
+  // Without a connection, at the checkpoint (a backup's LSNs are checkpoint LSNs).
+  const Lsn c = server_.checkpoint().checkpoint_lsn;
+  TM_ASSERT_OK_AND_ASSIGN(const ChangedPages at_checkpoint,
+                          CollectChangedPages(fs_, clock_, kLog, c, {.to_lsn = c}));
+  EXPECT_EQ(at_checkpoint, ChangedPages(c, c));
+}
+
 TEST_F(CollectorTest, RefusesAStartTheLogNoLongerHolds) {
   const Lsn from = server_.lsn();
   for (int i = 0; i < 4; ++i) {
@@ -258,6 +278,34 @@ TEST_F(CollectorTest, RefusesAReplacedLog) {
   EXPECT_NE(again.message().find("the log is not the one the page-set files were read from"),
             std::string::npos)
       << again;
+}
+
+// An online resize while following with a connection: the server writes its last mtrs only
+// to the new file and renames it over the log; the flushed LSN covers them, the old file
+// (still open) never gets them. The durable log does not parse in the old file, which is
+// a replaced log, not a corrupt one.
+TEST_F(CollectorTest, AResizeBehindADurableEndIsAReplacedLogNotCorruption) {
+  std::unique_ptr<RedoPageCollector> c = Open(server_.lsn(), Probed());
+  WriteRandom(2000);
+  TM_ASSERT_OK(c->Advance());
+  const Lsn proven = c->position();
+  Touch({{SpaceId(1), PageNo(1)}});  // not synced: only the new file holds it
+  Touch({{SpaceId(1), PageNo(2)}});
+  server_.set_flushed(server_.lsn());
+  innodb::LogHeader h = server_.header();
+  h.first_lsn = proven;
+  innodb::LogImage image = *innodb::LogImage::Create(h, innodb::kLogStartOffset + 2 * kCapacity);
+  image.SetCheckpoint(innodb::kLogCheckpoint1, {proven, proven});
+  TM_ASSERT_OK(io::WriteStringToFile(fs_, "/data/new_log",
+                                     std::string(image.file().begin(), image.file().end())));
+  TM_ASSERT_OK(fs_.Rename("/data/new_log", kLog));
+  const absl::Status s = c->Advance();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_TRUE(absl::StartsWith(
+      s.message(), absl::StrFormat("%sredo log '/data/ib_logfile0' was replaced", kPrefix)))
+      << s;
+  EXPECT_FALSE(IsRedoOverrun(s));
+  EXPECT_EQ(c->position(), proven);
 }
 
 TEST_F(CollectorTest, RefusesAStartBeyondTheEnd) {

@@ -225,6 +225,68 @@ TEST(TablespaceDeltaTest, SpaceMarkedWholeIsReadPageByPage) {
   EXPECT_EQ(r.pages_read, 20u);
 }
 
+TEST(TablespaceDeltaTest, SpaceNotInTheBaseGetsEveryNonZeroPage) {
+  MemFileSystem fs;
+  TablespaceBuilder b(0x15, 9, 6);
+  for (uint32_t no = 1; no < 5; ++no) b.Index(no, 40, 0, 1, 200);  // page 5 stays all zero
+  for (uint32_t no = 0; no < 5; ++no) b.Lsn(no, no == 3 ? 9500 : 0);  // as IMPORT leaves them
+  Put(fs, "/t.ibd", b.Build());
+  const std::vector<uint32_t> base_spaces = {0, 8, 10};
+  TM_ASSERT_OK_AND_ASSIGN(
+      DeltaCopyResult r,
+      CopyTablespaceDelta(fs, Single("/t.ibd"), Read(),
+                          {.base_lsn = Lsn(9000), .base_spaces = &base_spaces},
+                          Outputs(fs, {"/t.ibd.delta"}), nullptr, nullptr));
+  EXPECT_TRUE(r.every_page);
+  EXPECT_EQ(ReadDelta(fs, "/t.ibd.delta").numbers, (std::vector<uint32_t>{0, 1, 2, 3, 4}));
+}
+
+TEST(TablespaceDeltaTest, SpaceNotInTheBaseIsReadWholeEvenWithAPageList) {
+  MemFileSystem fs;
+  TablespaceBuilder b(0x15, 9, 6);
+  for (uint32_t no = 1; no < 6; ++no) b.Index(no, 40, 0, 1, 200);
+  for (uint32_t no = 0; no < 6; ++no) b.Lsn(no, no == 3 ? 9500 : 0);
+  Put(fs, "/t.ibd", b.Build());
+  const std::vector<uint32_t> base_spaces = {0, 8};
+  ChangedPages changed(Lsn(9000), Lsn(9600));
+  changed.AddPage(SpaceId(9), PageNo(3));  // only the page changed after the IMPORT
+  TM_ASSERT_OK_AND_ASSIGN(
+      DeltaCopyResult r,
+      CopyTablespaceDelta(
+          fs, Single("/t.ibd"), Read(),
+          {.base_lsn = Lsn(9000), .changed = &changed, .base_spaces = &base_spaces},
+          Outputs(fs, {"/t.ibd.delta"}), nullptr, nullptr));
+  EXPECT_FALSE(r.listed);
+  EXPECT_EQ(ReadDelta(fs, "/t.ibd.delta").numbers, (std::vector<uint32_t>{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(TablespaceDeltaTest, SpaceInTheBaseGetsOnlyNewerPages) {
+  MemFileSystem fs;
+  Put(fs, "/t.ibd", Aged(0x15, 9, 10));  // page N has LSN 1000 + 100 N
+  const std::vector<uint32_t> base_spaces = {0, 9};
+  TM_ASSERT_OK_AND_ASSIGN(
+      DeltaCopyResult r,
+      CopyTablespaceDelta(fs, Single("/t.ibd"), Read(),
+                          {.base_lsn = Lsn(1700), .base_spaces = &base_spaces},
+                          Outputs(fs, {"/t.ibd.delta"}), nullptr, nullptr));
+  EXPECT_FALSE(r.every_page);
+  EXPECT_EQ(ReadDelta(fs, "/t.ibd.delta").numbers, (std::vector<uint32_t>{8, 9}));
+}
+
+TEST(TablespaceDeltaTest, SpaceDeletedInTheRangeGetsEveryNonZeroPage) {
+  MemFileSystem fs;
+  Put(fs, "/t.ibd", Aged(0x15, 9, 10));
+  ChangedPages changed(Lsn(1700), Lsn(9000));
+  changed.AddFlags(SpaceId(9), kSpaceDeleted);  // DISCARD TABLESPACE, then IMPORT
+  TM_ASSERT_OK_AND_ASSIGN(
+      DeltaCopyResult r,
+      CopyTablespaceDelta(fs, Single("/t.ibd"), Read(), {.base_lsn = Lsn(1700), .changed = &changed},
+                          Outputs(fs, {"/t.ibd.delta"}), nullptr, nullptr));
+  EXPECT_TRUE(r.every_page);
+  EXPECT_FALSE(r.listed);
+  EXPECT_EQ(ReadDelta(fs, "/t.ibd.delta").numbers.size(), 10u);
+}
+
 TEST(TablespaceDeltaTest, ManyChangedPagesSpanSeveralBlocks) {
   MemFileSystem fs;
   TablespaceBuilder b(0x13, 9, 1100);  // 4 KiB pages: 1023 images per block

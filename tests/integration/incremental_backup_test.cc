@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
@@ -232,37 +233,51 @@ absl::Status Quiesce(TestServer& server) {
   return server.Query("SET GLOBAL innodb_log_checkpoint_now = ON");
 }
 
-// mariadb-backup's incremental from the same base, on a quiet server, against tidemark's.
+// mariadb-backup's incremental from the same base, on a quiet server, against tidemark's in
+// both modes (scan reads every page, redo the pages the live log lists): the same pages.
 void ExpectSameDeltasAsThePeer(TestServer& source, const std::string& full, TempDir& tmp) {
   TM_ASSERT_OK(Quiesce(source));
   TM_ASSERT_OK_AND_ASSIGN(uint64_t written0, StatusValue(source, "Innodb_pages_written"));
-  const std::string ours = tmp.Join("inc_tidemark_quiet"), peer = tmp.Join("inc_peer_quiet");
-  TM_ASSERT_OK_AND_ASSIGN(CommandResult t,
-                          Tidemark(BackupArgv(source, ours, {"--incremental-basedir=" + full})));
-  ASSERT_EQ(t.exit_code, 0) << t.Describe();
+  const std::string peer = tmp.Join("inc_peer_quiet");
+  std::vector<std::string> ours;
+  for (const char* mode : {"scan", "redo"}) {
+    ours.push_back(tmp.Join(absl::StrCat("inc_tidemark_quiet_", mode)));
+    TM_ASSERT_OK_AND_ASSIGN(
+        CommandResult t,
+        Tidemark(BackupArgv(source, ours.back(),
+                            {"--incremental-basedir=" + full,
+                             absl::StrCat("--incremental-mode=", mode)})));
+    ASSERT_EQ(t.exit_code, 0) << t.Describe();
+    EXPECT_THAT(t.err, HasSubstr(absl::StrCat("(", mode, " mode")));
+  }
   TM_ASSERT_OK_AND_ASSIGN(
       CommandResult m,
       RunCommand({"mariadb-backup", "--backup", "--target-dir=" + peer,
                   "--incremental-basedir=" + full, "--socket=" + source.socket(), "--user=root"}));
   ASSERT_EQ(m.exit_code, 0) << m.Describe();
   TM_ASSERT_OK_AND_ASSIGN(uint64_t written1, StatusValue(source, "Innodb_pages_written"));
-  const std::vector<std::string> names = FilesEndingWith(ours, {".delta", ".meta"});
-  EXPECT_THAT(names, ElementsAreArray(FilesEndingWith(peer, {".delta", ".meta"})));
-  EXPECT_EQ(MetadataValue(ReadWhole(ours + "/xtrabackup_checkpoints"), "from_lsn"),
-            MetadataValue(ReadWhole(peer + "/xtrabackup_checkpoints"), "from_lsn"));
+  const std::vector<std::string> names = FilesEndingWith(peer, {".delta", ".meta"});
+  for (const std::string& dir : ours) {
+    EXPECT_THAT(FilesEndingWith(dir, {".delta", ".meta"}), ElementsAreArray(names)) << dir;
+    EXPECT_EQ(MetadataValue(ReadWhole(dir + "/xtrabackup_checkpoints"), "from_lsn"),
+              MetadataValue(ReadWhole(peer + "/xtrabackup_checkpoints"), "from_lsn"));
+  }
   if (written1 != written0) {
-    // The server wrote pages between the two copies: their deltas may rightly differ.
-    std::printf("[tidemark] %llu pages written between the two incrementals: names compared only\n",
+    // The server wrote pages between the copies: their deltas may rightly differ.
+    std::printf("[tidemark] %llu pages written between the incrementals: names compared only\n",
                 static_cast<unsigned long long>(written1 - written0));
     return;
   }
   int same = 0;
   for (const std::string& n : names) {
-    const bool equal = ReadWhole(ours + "/" + n) == ReadWhole(peer + "/" + n);
-    EXPECT_TRUE(equal) << n << " differs from mariadb-backup's";
-    same += equal;
+    for (const std::string& dir : ours) {
+      const bool equal = ReadWhole(dir + "/" + n) == ReadWhole(peer + "/" + n);
+      EXPECT_TRUE(equal) << dir << "/" << n << " differs from mariadb-backup's";
+      same += equal;
+    }
   }
-  std::printf("[tidemark] quiet server: %d .delta/.meta files byte-identical to mariadb-backup's\n",
+  std::printf("[tidemark] quiet server: %d .delta/.meta files (scan and redo mode) byte-identical "
+              "to mariadb-backup's\n",
               same);
 }
 
@@ -330,8 +345,9 @@ TEST(IncrementalBackupTest, TidemarkIncrementalAppliedByMariadbBackupRestoresThe
   const std::string summary = LineStartingWith(i.err, "tidemark: incremental backup complete");
   std::printf("[tidemark] %s\n[tidemark] load: %lld iterations\n", summary.c_str(),
               static_cast<long long>(load->iterations()));
-  EXPECT_THAT(summary, HasSubstr("pages changed"));
-  EXPECT_THAT(summary, Not(HasSubstr(": 0 of ")));
+  // The default mode, auto: redo when the live log still covers the base, as here.
+  EXPECT_THAT(summary, HasSubstr("(redo mode, "));
+  EXPECT_THAT(summary, Not(HasSubstr(" 0 changed")));
   EXPECT_GT(load->iterations(), 3);
   ExpectIncrementalLayout(full, inc);
 
@@ -357,6 +373,70 @@ TEST(IncrementalBackupTest, TidemarkIncrementalAppliedByMariadbBackupRestoresThe
   std::printf("[tidemark] incremental test total %.1f s\n", SecondsSince(t0));
 }
 
+// ALTER TABLE ... IMPORT TABLESPACE after the base, of a table discarded before it: the
+// imported pages keep FIL_PAGE_LSN 0 and are not in the redo log, so neither an LSN scan nor
+// the redo log finds them (mariadb-backup's incremental holds none, and its restore loses the
+// table). tidemark sees a space the base lacks and takes its every page, in both modes.
+TEST(IncrementalBackupTest, TableImportedAfterTheBaseIsRestoredWhole) {
+  TM_REQUIRE_PROGRAMS("mariadbd", "mariadb-install-db", "mariadb");
+  TempDir tmp;
+  TM_ASSERT_OK_AND_ASSIGN(auto source, TestServer::Start({.log_file_size = "64M"}));
+  TM_ASSERT_OK(source->Query(
+      "CREATE DATABASE imp;"
+      "CREATE TABLE imp.src (id INT PRIMARY KEY, v VARCHAR(200)) ENGINE=InnoDB;"
+      "INSERT INTO imp.src SELECT seq, RPAD(MD5(seq), 150, '.') FROM imp.seq_1_to_20000;"
+      "CREATE TABLE imp.t LIKE imp.src; ALTER TABLE imp.t DISCARD TABLESPACE"));
+  const std::string exported = tmp.Join("exported");
+  fs::create_directories(exported);
+  TM_ASSERT_OK_AND_ASSIGN(
+      CommandResult e,
+      RunCommand({"mariadb", "--no-defaults", "--socket=" + source->socket(), "--user=root",
+                  "imp", "-e",
+                  absl::StrFormat("FLUSH TABLES src FOR EXPORT; system cp %1$s/imp/src.ibd "
+                                  "%1$s/imp/src.cfg %2$s/; UNLOCK TABLES",
+                                  source->datadir(), exported)}));
+  ASSERT_EQ(e.exit_code, 0) << e.Describe();
+  TM_ASSERT_OK(source->Query("SET GLOBAL innodb_log_checkpoint_now = ON"));
+  const std::string full = tmp.Join("full");
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult f, Tidemark(BackupArgv(*source, full, {})));
+  ASSERT_EQ(f.exit_code, 0) << f.Describe();
+  fs::copy_file(exported + "/src.ibd", source->datadir() + "/imp/t.ibd");
+  fs::copy_file(exported + "/src.cfg", source->datadir() + "/imp/t.cfg");
+  TM_ASSERT_OK(source->Query("ALTER TABLE imp.t IMPORT TABLESPACE; UPDATE imp.t SET v = 'x' "
+                             "WHERE id = 7; SET GLOBAL innodb_log_checkpoint_now = ON"));
+  const std::vector<std::string> tables = {"imp.src", "imp.t"};
+  TM_ASSERT_OK_AND_ASSIGN(auto want, TableChecksums(*source, tables));
+  for (const char* mode : {"scan", "redo"}) {
+    SCOPED_TRACE(mode);
+    const std::string inc = tmp.Join(absl::StrCat("inc_", mode));
+    const std::string prepared = tmp.Join(absl::StrCat("prepared_", mode));
+    TM_ASSERT_OK_AND_ASSIGN(
+        CommandResult i,
+        Tidemark(BackupArgv(*source, inc,
+                            {"--incremental-basedir=" + full,
+                             absl::StrCat("--incremental-mode=", mode)})));
+    ASSERT_EQ(i.exit_code, 0) << i.Describe();
+    EXPECT_THAT(i.err, HasSubstr("is not in the base"));
+    TM_ASSERT_OK(CopyTree(full, prepared));
+    for (const std::vector<std::string>& argv :
+         {std::vector<std::string>{"prepare", "--apply-log-only", "--target-dir", prepared},
+          std::vector<std::string>{"prepare", "--target-dir", prepared, "--incremental-dir", inc},
+          std::vector<std::string>{"restore", "--target-dir", prepared, "--datadir",
+                                   tmp.Join(absl::StrCat("restored_", mode))}}) {
+      TM_ASSERT_OK_AND_ASSIGN(CommandResult r, Tidemark(argv));
+      ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    }
+    TM_ASSERT_OK_AND_ASSIGN(
+        auto restored,
+        TestServer::Start({.existing_datadir = tmp.Join(absl::StrCat("restored_", mode))}));
+    TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> complaints,
+                            CheckTablesExtended(*restored, tables));
+    EXPECT_THAT(complaints, IsEmpty());
+    TM_ASSERT_OK_AND_ASSIGN(auto got, TableChecksums(*restored, tables));
+    EXPECT_EQ(got, want);
+  }
+}
+
 TEST(IncrementalBackupTest, BadBasesAreRefusedWithExitCodes) {
   TM_REQUIRE_MARIADB();
   TempDir tmp;
@@ -379,7 +459,7 @@ TEST(IncrementalBackupTest, BadBasesAreRefusedWithExitCodes) {
   EXPECT_EQ(foreign.exit_code, 4) << foreign.Describe();
   EXPECT_THAT(foreign.err, HasSubstr("the base is a backup of a different server"));
   EXPECT_FALSE(fs::exists(tmp.Join("b")));
-  // Both sources: exit 2. Redo mode: exit 2, not yet available.
+  // Both sources: exit 2. Redo mode with a base older than the log: exit 4, no data read.
   TM_ASSERT_OK_AND_ASSIGN(CommandResult both,
                           Tidemark(BackupArgv(*source, tmp.Join("c"),
                                               {"--incremental-basedir", tmp.Join("foreign"),
@@ -389,8 +469,10 @@ TEST(IncrementalBackupTest, BadBasesAreRefusedWithExitCodes) {
       CommandResult redo,
       Tidemark({"--backup", "--target-dir=" + tmp.Join("d"), "--socket=" + source->socket(),
                 "--user=root", "--incremental-lsn=5", "--incremental-mode=redo"}));
-  EXPECT_EQ(redo.exit_code, 2) << redo.Describe();
-  EXPECT_THAT(redo.err, HasSubstr("redo needs page tracking (not yet available)"));
+  EXPECT_EQ(redo.exit_code, 4) << redo.Describe();
+  EXPECT_THAT(redo.err, HasSubstr("redo-mode incremental impossible: "));
+  EXPECT_THAT(redo.err, HasSubstr("LSN 5 is older than the start of the log"));
+  EXPECT_FALSE(fs::exists(tmp.Join("d/tidemark_manifest.json")));
 }
 
 }  // namespace
