@@ -47,10 +47,6 @@ absl::Status CheckOptions(const RedoCopierOptions& o) {
   return absl::OkStatus();
 }
 
-bool IsCleanEnd(MtrVerdict v) {
-  return v == MtrVerdict::kEndMarker || v == MtrVerdict::kBadSequenceBit;
-}
-
 }  // namespace
 
 bool IsRedoOverrun(const absl::Status& status) {
