@@ -350,10 +350,15 @@ absl::StatusOr<ChangedPages> BackupJob::ChangedPagesFromRedo(Lsn from, Lsn to) {
                                         .to_lsn = to,
                                         .collector = collector}));
   result_.tracking_files = tracked.files.size();
-  if (!tracked.files_stop.empty() && tracked.used_live_log) {
-    Note(absl::StrFormat("page tracking: %d page-set files, then the live log from LSN %d (%s)",
-                         tracked.files.size(), tracked.files_end.value(), tracked.files_stop));
-  }
+  Note(absl::StrFormat("page tracking: the live log no longer holds LSN %d (%s): %d page-set "
+                       "file%s of '%s' from LSN %d%s",
+                       from.value(), live.status().message(), tracked.files.size(),
+                       tracked.files.size() == 1 ? "" : "s", dir,
+                       tracked.pages.from_lsn().value(),
+                       tracked.used_live_log
+                           ? absl::StrFormat(", then the live log from LSN %d",
+                                             tracked.files_end.value())
+                           : ""));
   return std::move(tracked.pages);
 }
 

@@ -2,7 +2,9 @@
 // incremental-backup issue). A tidemark full backup and two tidemark incrementals are taken
 // under a write load, with CREATE, DROP, RENAME, TRUNCATE and new databases between them, once
 // per incremental mode: scan, and redo with `tidemark redo-follow` filling a tracking directory
-// from before the full backup. The chain is prepared by tidemark (--apply-log-only on the full
+// from before the full backup; before the first incremental, 24 MiB of redo wrap the server's
+// 16 MiB log, so that its pages come from the page-set files, the second one's from the live
+// log. The chain is prepared by tidemark (--apply-log-only on the full
 // and the first incremental, then the last one) and, from copies, by mariadb-backup; each result
 // is restored by tidemark and must pass CHECK TABLE EXTENDED and, after the binlog from the last
 // incremental's position is replayed, equal the source's CHECKSUM TABLE; the two prepared
@@ -133,7 +135,7 @@ absl::Status CreateSchema(TestServer& server) {
       "CREATE DATABASE ch;"
       "CREATE TABLE ch.big (id INT PRIMARY KEY, v VARCHAR(200)) ENGINE=InnoDB;"
       "INSERT INTO ch.big SELECT seq, RPAD(MD5(seq), 150, '.') FROM ch.seq_1_to_60000;";
-  for (const char* spec : {"load", "keep", "to_drop", "to_rename", "to_truncate",
+  for (const char* spec : {"load", "keep", "churn", "to_drop", "to_rename", "to_truncate",
                            "zip ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8"}) {
     const std::string_view s(spec);
     const std::string name(s.substr(0, s.find(' ')));
@@ -161,6 +163,22 @@ absl::Status DdlBeforeFirst(TestServer& server) {
       "UPDATE ch.keep SET v = CONCAT('first ', id) WHERE id % 20 = 0");
 }
 
+// Writes redo until the server's log no longer holds `base`'s to_lsn (the log is 16 MiB):
+// the first incremental must then find its pages in the tracking directory in redo mode.
+absl::Status WrapTheLog(TestServer& server, const std::string& base) {
+  const uint64_t from = CheckpointLsn(base, "to_lsn");
+  for (int i = 0; i < 80; ++i) {
+    TM_ASSIGN_OR_RETURN(std::vector<Row> lsn,
+                        server.QueryRows("SHOW GLOBAL STATUS LIKE 'Innodb_lsn_current'"));
+    if (lsn.size() == 1 && std::stoull(lsn[0][1]) > from + (uint64_t{24} << 20)) {
+      return absl::OkStatus();
+    }
+    TM_RETURN_IF_ERROR(server.Query(absl::StrFormat(
+        "UPDATE ch.churn SET v = REPEAT(CHAR(65 + %d), 200 + id %% 100)", i % 26)));
+  }
+  return absl::DeadlineExceededError("80 updates did not write 24 MiB of redo");
+}
+
 // Between the two incrementals.
 absl::Status DdlBeforeSecond(TestServer& server) {
   return server.Query(
@@ -174,9 +192,10 @@ absl::Status DdlBeforeSecond(TestServer& server) {
       "INSERT INTO ch_late.t SELECT seq, seq FROM ch.seq_1_to_300");
 }
 
-const std::vector<std::string> kPresent = {"ch.big",         "ch.load",     "ch.zip",
-                                           "ch.keep",        "ch.renamed2", "ch.new2",
-                                           "ch.to_truncate", "ch_new.t",    "ch_late.t"};
+const std::vector<std::string> kPresent = {"ch.big",      "ch.load",        "ch.zip",
+                                           "ch.keep",     "ch.churn",       "ch.renamed2",
+                                           "ch.new2",     "ch.to_truncate", "ch_new.t",
+                                           "ch_late.t"};
 const std::vector<std::string> kGone = {"ch.to_drop", "ch.to_rename", "ch.renamed", "ch.new1"};
 
 absl::Status LoadStep(SqlConnection& c, int64_t i) {
@@ -254,6 +273,7 @@ absl::Status TakeChain(TestServer& server, const Mode& mode, TempDir& tmp, Chain
   TM_RETURN_IF_ERROR(
       RunBackup(BackupArgv(server, c.full, {"--innodb-log-checkpoint-now"}), nullptr, nullptr));
   TM_RETURN_IF_ERROR(DdlBeforeFirst(server));
+  TM_RETURN_IF_ERROR(WrapTheLog(server, c.full));
   TM_RETURN_IF_ERROR(server.Query("SET GLOBAL innodb_log_checkpoint_now = ON"));
   TM_RETURN_IF_ERROR(WaitForTracking(mode, c.full));
   TM_RETURN_IF_ERROR(RunBackup(incremental(c.inc1, c.full), &c.summary1, &c.err1));
@@ -389,6 +409,10 @@ void ExpectModeUsed(const Mode& mode, const Chain& c, uint64_t data_pages) {
     std::printf("[tidemark] %s\n[tidemark] %s\n", note.c_str(),
                 LineStartingWith(err, "tidemark: page tracking: ").c_str());
     EXPECT_THAT(note, HasSubstr(" pages in ")) << err;
+    if (&err == &runs[0].second) {  // the log wrapped since the full backup: page-set files
+      EXPECT_THAT(LineStartingWith(err, "tidemark: page tracking: "),
+                  HasSubstr(" of '" + mode.tracking_dir + "'")) << err;
+    }
     EXPECT_GT(f.listed, 0) << summary;
     EXPECT_LT(f.read, static_cast<long long>(data_pages) / 2)
         << summary << ": the data files hold " << data_pages << " pages of 16 KiB";
@@ -423,7 +447,7 @@ TEST_P(IncrementalTidemarkChainTest, ChainPreparedByTidemarkAndByMariadbBackupRe
   TempDir tmp;
   const Mode mode{.name = GetParam(), .tracking_dir = tmp.Join("tracking")};
   TM_ASSERT_OK_AND_ASSIGN(auto source,
-                          TestServer::Start({.bootstrap_args = kLayout, .log_file_size = "64M"}));
+                          TestServer::Start({.bootstrap_args = kLayout, .log_file_size = "16M"}));
   TM_ASSERT_OK(CreateSchema(*source));
   Chain chain;
   ASSERT_NO_FATAL_FAILURE(TakeChainUnderLoad(*source, mode, tmp, chain));
