@@ -47,10 +47,6 @@ double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
 
 // Relative paths of the files under `dir` whose names end with one of `suffixes`, sorted.
 std::vector<std::string> FilesEndingWith(const std::string& dir,
@@ -67,34 +63,8 @@ std::vector<std::string> FilesEndingWith(const std::string& dir,
   return out;
 }
 
-// `key = value` of a metadata file, or "" when absent.
-std::string MetadataValue(const std::string& text, const std::string& key) {
-  const std::string prefix = key + " = ";
-  for (size_t at = 0; at < text.size();) {
-    const size_t end = text.find('\n', at);
-    const std::string line = text.substr(at, end - at);
-    if (absl::StartsWith(line, prefix)) return line.substr(prefix.size());
-    if (end == std::string::npos) break;
-    at = end + 1;
-  }
-  return "";
-}
 
-std::vector<std::string> BackupArgv(const TestServer& server, const std::string& target,
-                                    const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {
-      "backup", "--target-dir", target,       "--socket", server.socket(),
-      "--user", "root",         "--parallel", "2",        "--no-sync"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return argv;
-}
 
-absl::StatusOr<uint64_t> StatusValue(TestServer& server, const std::string& name) {
-  TM_ASSIGN_OR_RETURN(std::vector<Row> rows,
-                      server.QueryRows(absl::StrFormat("SHOW GLOBAL STATUS LIKE '%s'", name)));
-  if (rows.size() != 1) return absl::NotFoundError(name);
-  return std::stoull(rows[0][1]);
-}
 
 // ------------------------------------------------------------------ the data
 
@@ -192,21 +162,21 @@ void ExpectIncrementalLayout(const std::string& full, const std::string& inc) {
   }
   // Untouched since the full backup's checkpoint: one header page.
   EXPECT_EQ(fs::file_size(inc + "/inc/t_static.ibd.delta"), 16384u);
-  EXPECT_THAT(ReadWhole(inc + "/inc/t_zip.ibd.meta"),
+  EXPECT_THAT(ReadWholeFile(inc + "/inc/t_zip.ibd.meta"),
               ::testing::StartsWith("page_size = 8192\nzip_size = 8192 \nspace_id = "));
-  EXPECT_EQ(ReadWhole(inc + "/ibdata1.meta"), "page_size = 16384\nzip_size = 0 \nspace_id = 0\n");
+  EXPECT_EQ(ReadWholeFile(inc + "/ibdata1.meta"), "page_size = 16384\nzip_size = 0 \nspace_id = 0\n");
   EXPECT_TRUE(fs::exists(inc + "/inc/t_myisam.MYD"));
 
-  const std::string full_cp = ReadWhole(full + "/xtrabackup_checkpoints");
-  const std::string inc_cp = ReadWhole(inc + "/xtrabackup_checkpoints");
+  const std::string full_cp = ReadWholeFile(full + "/xtrabackup_checkpoints");
+  const std::string inc_cp = ReadWholeFile(inc + "/xtrabackup_checkpoints");
   EXPECT_EQ(MetadataValue(inc_cp, "backup_type"), "incremental");
   EXPECT_EQ(MetadataValue(inc_cp, "from_lsn"), MetadataValue(full_cp, "to_lsn"));
-  const std::string info = ReadWhole(inc + "/xtrabackup_info");
+  const std::string info = ReadWholeFile(inc + "/xtrabackup_info");
   EXPECT_EQ(MetadataValue(info, "incremental"), "Y");
   EXPECT_EQ(MetadataValue(info, "innodb_from_lsn"), MetadataValue(full_cp, "to_lsn"));
 
-  const json full_m = json::parse(ReadWhole(full + "/tidemark_manifest.json"));
-  const json inc_m = json::parse(ReadWhole(inc + "/tidemark_manifest.json"));
+  const json full_m = json::parse(ReadWholeFile(full + "/tidemark_manifest.json"));
+  const json inc_m = json::parse(ReadWholeFile(inc + "/tidemark_manifest.json"));
   EXPECT_EQ(inc_m["kind"], "incremental");
   EXPECT_EQ(inc_m["base_backup_uuid"], full_m["backup_uuid"]);
   EXPECT_EQ(inc_m["lsn"]["from"], full_m["lsn"]["to"]);
@@ -214,9 +184,13 @@ void ExpectIncrementalLayout(const std::string& full, const std::string& inc) {
   for (const json& f : inc_m["files"]) {
     if (f["kind"] != "innodb-delta") continue;
     ++delta_files;
-    if (f["path"] == "inc/t_static.ibd.delta") EXPECT_EQ(f["pages"], 0);
-    if (f["path"] == "inc/t_new.ibd.delta") EXPECT_GT(f["pages"].get<int>(), 5);
-    if (f["path"] == "inc/t_keep.ibd.delta") EXPECT_GT(f["pages"].get<int>(), 3);
+    if (f["path"] == "inc/t_static.ibd.delta") {
+      EXPECT_EQ(f["pages"], 0);
+    } else if (f["path"] == "inc/t_new.ibd.delta") {
+      EXPECT_GT(f["pages"].get<int>(), 5);
+    } else if (f["path"] == "inc/t_keep.ibd.delta") {
+      EXPECT_GT(f["pages"].get<int>(), 3);
+    }
   }
   EXPECT_EQ(delta_files, static_cast<int>(deltas.size()));
 }
@@ -237,14 +211,14 @@ absl::Status Quiesce(TestServer& server) {
 // both modes (scan reads every page, redo the pages the live log lists): the same pages.
 void ExpectSameDeltasAsThePeer(TestServer& source, const std::string& full, TempDir& tmp) {
   TM_ASSERT_OK(Quiesce(source));
-  TM_ASSERT_OK_AND_ASSIGN(uint64_t written0, StatusValue(source, "Innodb_pages_written"));
+  TM_ASSERT_OK_AND_ASSIGN(uint64_t written0, GlobalStatusValue(source, "Innodb_pages_written"));
   const std::string peer = tmp.Join("inc_peer_quiet");
   std::vector<std::string> ours;
   for (const char* mode : {"scan", "redo"}) {
     ours.push_back(tmp.Join(absl::StrCat("inc_tidemark_quiet_", mode)));
     TM_ASSERT_OK_AND_ASSIGN(
         CommandResult t,
-        Tidemark(BackupArgv(source, ours.back(),
+        Tidemark(TidemarkBackupArgs(source, ours.back(),
                             {"--incremental-basedir=" + full,
                              absl::StrCat("--incremental-mode=", mode)})));
     ASSERT_EQ(t.exit_code, 0) << t.Describe();
@@ -255,12 +229,12 @@ void ExpectSameDeltasAsThePeer(TestServer& source, const std::string& full, Temp
       RunCommand({"mariadb-backup", "--backup", "--target-dir=" + peer,
                   "--incremental-basedir=" + full, "--socket=" + source.socket(), "--user=root"}));
   ASSERT_EQ(m.exit_code, 0) << m.Describe();
-  TM_ASSERT_OK_AND_ASSIGN(uint64_t written1, StatusValue(source, "Innodb_pages_written"));
+  TM_ASSERT_OK_AND_ASSIGN(uint64_t written1, GlobalStatusValue(source, "Innodb_pages_written"));
   const std::vector<std::string> names = FilesEndingWith(peer, {".delta", ".meta"});
   for (const std::string& dir : ours) {
     EXPECT_THAT(FilesEndingWith(dir, {".delta", ".meta"}), ElementsAreArray(names)) << dir;
-    EXPECT_EQ(MetadataValue(ReadWhole(dir + "/xtrabackup_checkpoints"), "from_lsn"),
-              MetadataValue(ReadWhole(peer + "/xtrabackup_checkpoints"), "from_lsn"));
+    EXPECT_EQ(MetadataValue(ReadWholeFile(dir + "/xtrabackup_checkpoints"), "from_lsn"),
+              MetadataValue(ReadWholeFile(peer + "/xtrabackup_checkpoints"), "from_lsn"));
   }
   if (written1 != written0) {
     // The server wrote pages between the copies: their deltas may rightly differ.
@@ -271,7 +245,7 @@ void ExpectSameDeltasAsThePeer(TestServer& source, const std::string& full, Temp
   int same = 0;
   for (const std::string& n : names) {
     for (const std::string& dir : ours) {
-      const bool equal = ReadWhole(dir + "/" + n) == ReadWhole(peer + "/" + n);
+      const bool equal = ReadWholeFile(dir + "/" + n) == ReadWholeFile(peer + "/" + n);
       EXPECT_TRUE(equal) << dir << "/" << n << " differs from mariadb-backup's";
       same += equal;
     }
@@ -316,7 +290,7 @@ TEST(IncrementalBackupTest, TidemarkIncrementalAppliedByMariadbBackupRestoresThe
   const std::string full = tmp.Join("full"), inc = tmp.Join("inc");
   // A checkpoint first: the full's to_lsn then covers every change made so far.
   TM_ASSERT_OK_AND_ASSIGN(CommandResult f,
-                          Tidemark(BackupArgv(*source, full, {"--innodb-log-checkpoint-now"})));
+                          Tidemark(TidemarkBackupArgs(*source, full, {"--innodb-log-checkpoint-now"})));
   ASSERT_EQ(f.exit_code, 0) << f.Describe();
   TM_ASSERT_OK(ChangeEverything(*source));
   // The checkpoint writes the changes back, so the deltas (not only the copied redo) carry
@@ -328,7 +302,7 @@ TEST(IncrementalBackupTest, TidemarkIncrementalAppliedByMariadbBackupRestoresThe
   // Throttled to a few seconds, so pages change while they are read; DDL once inc/ is being
   // copied (in name order, after the system and undo tablespaces).
   std::vector<std::string> argv =
-      BackupArgv(*source, inc, {"--incremental-basedir", full, "--throttle", "20"});
+      TidemarkBackupArgs(*source, inc, {"--incremental-basedir", full, "--throttle", "20"});
   argv.insert(argv.begin(), TidemarkBinary());
   TM_ASSERT_OK_AND_ASSIGN(auto backup, BackgroundCommand::Start(argv, tmp.Join("inc_backup")));
   const auto w0 = Clock::now();
@@ -398,7 +372,7 @@ TEST(IncrementalBackupTest, TableImportedAfterTheBaseIsRestoredWhole) {
   ASSERT_EQ(e.exit_code, 0) << e.Describe();
   TM_ASSERT_OK(source->Query("SET GLOBAL innodb_log_checkpoint_now = ON"));
   const std::string full = tmp.Join("full");
-  TM_ASSERT_OK_AND_ASSIGN(CommandResult f, Tidemark(BackupArgv(*source, full, {})));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult f, Tidemark(TidemarkBackupArgs(*source, full, {})));
   ASSERT_EQ(f.exit_code, 0) << f.Describe();
   fs::copy_file(exported + "/src.ibd", source->datadir() + "/imp/t.ibd");
   fs::copy_file(exported + "/src.cfg", source->datadir() + "/imp/t.cfg");
@@ -412,7 +386,7 @@ TEST(IncrementalBackupTest, TableImportedAfterTheBaseIsRestoredWhole) {
     const std::string prepared = tmp.Join(absl::StrCat("prepared_", mode));
     TM_ASSERT_OK_AND_ASSIGN(
         CommandResult i,
-        Tidemark(BackupArgv(*source, inc,
+        Tidemark(TidemarkBackupArgs(*source, inc,
                             {"--incremental-basedir=" + full,
                              absl::StrCat("--incremental-mode=", mode)})));
     ASSERT_EQ(i.exit_code, 0) << i.Describe();
@@ -444,7 +418,7 @@ TEST(IncrementalBackupTest, BadBasesAreRefusedWithExitCodes) {
   // No base directory: exit 4, nothing written.
   TM_ASSERT_OK_AND_ASSIGN(
       CommandResult missing,
-      Tidemark(BackupArgv(*source, tmp.Join("a"), {"--incremental-basedir", tmp.Join("none")})));
+      Tidemark(TidemarkBackupArgs(*source, tmp.Join("a"), {"--incremental-basedir", tmp.Join("none")})));
   EXPECT_EQ(missing.exit_code, 4) << missing.Describe();
   EXPECT_THAT(missing.err, HasSubstr("does not exist"));
   EXPECT_FALSE(fs::exists(tmp.Join("a")));
@@ -455,13 +429,13 @@ TEST(IncrementalBackupTest, BadBasesAreRefusedWithExitCodes) {
          "999999999999\n";
   TM_ASSERT_OK_AND_ASSIGN(
       CommandResult foreign,
-      Tidemark(BackupArgv(*source, tmp.Join("b"), {"--incremental-basedir", tmp.Join("foreign")})));
+      Tidemark(TidemarkBackupArgs(*source, tmp.Join("b"), {"--incremental-basedir", tmp.Join("foreign")})));
   EXPECT_EQ(foreign.exit_code, 4) << foreign.Describe();
   EXPECT_THAT(foreign.err, HasSubstr("the base is a backup of a different server"));
   EXPECT_FALSE(fs::exists(tmp.Join("b")));
   // Both sources: exit 2. Redo mode with a base older than the log: exit 4, no data read.
   TM_ASSERT_OK_AND_ASSIGN(CommandResult both,
-                          Tidemark(BackupArgv(*source, tmp.Join("c"),
+                          Tidemark(TidemarkBackupArgs(*source, tmp.Join("c"),
                                               {"--incremental-basedir", tmp.Join("foreign"),
                                                "--incremental-lsn", "5"})));
   EXPECT_EQ(both.exit_code, 2) << both.Describe();

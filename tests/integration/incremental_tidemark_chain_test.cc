@@ -49,35 +49,13 @@ double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
 
-// `key = value` of a metadata file (xtrabackup_checkpoints), or "" when absent.
-std::string MetadataValue(const std::string& text, const std::string& key) {
-  const std::string prefix = key + " = ";
-  for (size_t at = 0; at < text.size();) {
-    const size_t end = text.find('\n', at);
-    const std::string line = text.substr(at, end - at);
-    if (absl::StartsWith(line, prefix)) return line.substr(prefix.size());
-    if (end == std::string::npos) break;
-    at = end + 1;
-  }
-  return "";
-}
 
 uint64_t CheckpointLsn(const std::string& backup_dir, const std::string& key) {
-  const std::string v = MetadataValue(ReadWhole(backup_dir + "/xtrabackup_checkpoints"), key);
+  const std::string v = MetadataValue(ReadWholeFile(backup_dir + "/xtrabackup_checkpoints"), key);
   return v.empty() ? 0 : std::stoull(v);
 }
 
-absl::StatusOr<uint64_t> StatusValue(TestServer& server, const std::string& name) {
-  TM_ASSIGN_OR_RETURN(std::vector<Row> rows,
-                      server.QueryRows(absl::StrFormat("SHOW GLOBAL STATUS LIKE '%s'", name)));
-  if (rows.size() != 1) return absl::NotFoundError(name);
-  return std::stoull(rows[0][1]);
-}
 
 // The incremental mode under test, and the page tracking it needs.
 struct Mode {
@@ -86,20 +64,12 @@ struct Mode {
   bool redo() const { return name == "redo"; }
 };
 
-std::vector<std::string> BackupArgv(const TestServer& server, const std::string& target,
-                                    const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {
-      "backup", "--target-dir", target,       "--socket", server.socket(),
-      "--user", "root",         "--parallel", "2",        "--no-sync"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return argv;
-}
 
 std::vector<std::string> IncrementalArgv(const TestServer& server, const std::string& target,
                                          const std::string& base, const Mode& mode) {
   std::vector<std::string> extra = {"--incremental-basedir", base, "--incremental-mode", mode.name};
   if (mode.redo()) extra.insert(extra.end(), {"--page-tracking-dir", mode.tracking_dir});
-  return BackupArgv(server, target, extra);
+  return TidemarkBackupArgs(server, target, extra);
 }
 
 // `tidemark redo-follow` filling `dir` from `server`'s log, as a child stopped by SIGTERM;
@@ -271,7 +241,7 @@ absl::Status TakeChain(TestServer& server, const Mode& mode, TempDir& tmp, Chain
   // A checkpoint first: the base LSN is then after the tables' creation, so only the tables
   // the DDL below touches are new to the incrementals.
   TM_RETURN_IF_ERROR(
-      RunBackup(BackupArgv(server, c.full, {"--innodb-log-checkpoint-now"}), nullptr, nullptr));
+      RunBackup(TidemarkBackupArgs(server, c.full, {"--innodb-log-checkpoint-now"}), nullptr, nullptr));
   TM_RETURN_IF_ERROR(DdlBeforeFirst(server));
   TM_RETURN_IF_ERROR(WrapTheLog(server, c.full));
   TM_RETURN_IF_ERROR(server.Query("SET GLOBAL innodb_log_checkpoint_now = ON"));
@@ -480,7 +450,7 @@ absl::StatusOr<DeltaPages> ReadDelta(io::FileSystem& files, const std::string& d
   const std::string base = rel.substr(0, rel.size() - engine::kDeltaSuffix.size());
   TM_ASSIGN_OR_RETURN(
       engine::DeltaMeta meta,
-      engine::ParseDeltaMeta(ReadWhole(dir + "/" + base + ".meta"), base + ".meta"));
+      engine::ParseDeltaMeta(ReadWholeFile(dir + "/" + base + ".meta"), base + ".meta"));
   TM_ASSIGN_OR_RETURN(auto file, files.OpenForRead(dir + "/" + rel));
   TM_ASSIGN_OR_RETURN(std::vector<engine::DeltaEntry> entries,
                       engine::ReadDeltaIndex(*file, meta.page_size, rel));
@@ -620,12 +590,12 @@ struct TwoIncrementals {
 absl::Status TakeBoth(TestServer& server, const std::string& full, const Mode& redo,
                       const std::string& redo_dir, const std::string& scan_dir,
                       TwoIncrementals& out) {
-  TM_ASSIGN_OR_RETURN(const uint64_t written0, StatusValue(server, "Innodb_pages_written"));
+  TM_ASSIGN_OR_RETURN(const uint64_t written0, GlobalStatusValue(server, "Innodb_pages_written"));
   TM_RETURN_IF_ERROR(
       RunBackup(IncrementalArgv(server, redo_dir, full, redo), &out.redo_summary, nullptr));
   TM_RETURN_IF_ERROR(RunBackup(IncrementalArgv(server, scan_dir, full, {.name = "scan"}),
                                &out.scan_summary, nullptr));
-  TM_ASSIGN_OR_RETURN(const uint64_t written1, StatusValue(server, "Innodb_pages_written"));
+  TM_ASSIGN_OR_RETURN(const uint64_t written1, GlobalStatusValue(server, "Innodb_pages_written"));
   out.pages_written = written1 - written0;
   return absl::OkStatus();
 }
@@ -642,7 +612,7 @@ TEST(IncrementalTidemarkPageSetTest, RedoAndScanIncrementalsOfAQuietServerHoldTh
                           StartFollower(*server, redo.tracking_dir, tmp.Join("follower")));
   const std::string full = tmp.Join("full"), r = tmp.Join("inc_redo"), s = tmp.Join("inc_scan");
   TM_ASSERT_OK(
-      RunBackup(BackupArgv(*server, full, {"--innodb-log-checkpoint-now"}), nullptr, nullptr));
+      RunBackup(TidemarkBackupArgs(*server, full, {"--innodb-log-checkpoint-now"}), nullptr, nullptr));
   TM_ASSERT_OK(ChangeSomePages(*server));
   TM_ASSERT_OK(Quiesce(*server));
   TM_ASSERT_OK(WaitForTracking(redo, full));

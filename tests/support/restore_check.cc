@@ -31,11 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 std::string Tail(std::string_view text, size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
   return "..." + std::string(text.substr(text.size() - max_bytes));
@@ -108,7 +103,7 @@ void BackgroundCommand::Signal(int signal) const {
   if (!exited_) kill(pid_, signal);
 }
 
-std::string BackgroundCommand::ErrSoFar() const { return ReadWhole(prefix_ + ".err"); }
+std::string BackgroundCommand::ErrSoFar() const { return ReadWholeFile(prefix_ + ".err"); }
 
 bool BackgroundCommand::WaitForErr(std::string_view text, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
@@ -123,8 +118,8 @@ bool BackgroundCommand::WaitForErr(std::string_view text, std::chrono::milliseco
 CommandResult BackgroundCommand::Collect() const {
   CommandResult r;
   r.exit_code = wait_status_ < 0 ? -1 : DecodeWaitStatus(wait_status_);
-  r.out = ReadWhole(prefix_ + ".out");
-  r.err = ReadWhole(prefix_ + ".err");
+  r.out = ReadWholeFile(prefix_ + ".out");
+  r.err = ReadWholeFile(prefix_ + ".err");
   return r;
 }
 
@@ -218,7 +213,7 @@ absl::StatusOr<std::map<std::string, std::string>> TableChecksums(
 absl::StatusOr<BinlogPoint> ReadBinlogPoint(const std::string& backup_dir) {
   const std::string path = backup_dir + "/xtrabackup_binlog_info";
   if (!fs::exists(path)) return absl::NotFoundError(absl::StrFormat("'%s' missing", path));
-  std::istringstream in(ReadWhole(path));
+  std::istringstream in(ReadWholeFile(path));
   BinlogPoint p;
   if (!(in >> p.file >> p.position) || p.file.empty()) {
     return absl::InvalidArgumentError(absl::StrFormat("'%s' does not parse", path));
@@ -326,6 +321,39 @@ void ExpectSamePages(const std::string& a, const std::string& b, const std::stri
                             << t["size_differences"].dump();
   EXPECT_EQ(t["differing_pages"], 0) << what;
   EXPECT_GT(t["pages_compared"].get<uint64_t>(), 1000u) << what;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+std::string MetadataValue(const std::string& text, const std::string& key) {
+  const std::string prefix = key + " = ";
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = text.find('\n', at);
+    const std::string line = text.substr(at, end - at);
+    if (line.starts_with(prefix)) return line.substr(prefix.size());
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return "";
+}
+
+absl::StatusOr<uint64_t> GlobalStatusValue(TestServer& server, const std::string& name) {
+  TM_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                      server.QueryRows(absl::StrFormat("SHOW GLOBAL STATUS LIKE '%s'", name)));
+  if (rows.size() != 1) return absl::NotFoundError(name);
+  return std::stoull(rows[0][1]);
+}
+
+std::vector<std::string> TidemarkBackupArgs(const TestServer& server, const std::string& target,
+                                            const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {
+      "backup", "--target-dir", target,       "--socket", server.socket(),
+      "--user", "root",         "--parallel", "2",        "--no-sync"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
 }
 
 }  // namespace tidemark::testing

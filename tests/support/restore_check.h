@@ -62,6 +62,21 @@ class BackgroundCommand {
 // copy; FailedPrecondition naming the exit code and the tail of mariadb-backup's output.
 absl::Status PrepareCopy(const std::string& backup_dir, const std::string& copy_dir);
 
+// The whole contents of the file at `path` ("" when it cannot be read).
+std::string ReadWholeFile(const std::string& path);
+
+// The value of the line `key = value` of a metadata file's `text` (xtrabackup_checkpoints,
+// xtrabackup_info), or "" when there is none.
+std::string MetadataValue(const std::string& text, const std::string& key);
+
+// SHOW GLOBAL STATUS `name` as a number. Errors: NotFound for an unknown name; the query's.
+absl::StatusOr<uint64_t> GlobalStatusValue(TestServer& server, const std::string& name);
+
+// The arguments of `tidemark backup` of `server` into `target` (as root, --parallel 2,
+// --no-sync), then `extra`: for Tidemark().
+std::vector<std::string> TidemarkBackupArgs(const TestServer& server, const std::string& target,
+                                            const std::vector<std::string>& extra);
+
 // Runs the tidemark binary under test with `args` (20-minute timeout).
 absl::StatusOr<CommandResult> Tidemark(std::vector<std::string> args);
 

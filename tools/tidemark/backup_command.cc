@@ -43,22 +43,6 @@ int ExitCodeFor(const absl::Status& s) {
   }
 }
 
-absl::StatusOr<engine::ConnectionOptions> ConnectionFrom(const BackupFlags& f) {
-  engine::ConnectionOptions c;
-  c.socket = f.socket;
-  c.host = f.host;
-  c.port = f.port;
-  c.user = f.user;
-  c.defaults_file = f.defaults_file;
-  if (!f.password_file.empty()) {
-    auto fs = io::NewPosixFileSystem();
-    auto text = io::ReadFileToString(*fs, f.password_file);
-    if (!text.ok()) return text.status();
-    c.password = std::string(absl::StripTrailingAsciiWhitespace(*text));
-  }
-  return c;  // no password: Connector/C reads the option file, then MYSQL_PWD
-}
-
 // The incremental options when any incremental flag was given (the engine checks them).
 absl::StatusOr<std::optional<engine::IncrementalOptions>> IncrementalFrom(const BackupFlags& f) {
   if (f.incremental_basedir.empty() && !f.incremental_lsn && f.incremental_mode.empty() &&
@@ -92,12 +76,7 @@ CLI::App* AddBackupCommand(CLI::App& app, BackupFlags& f) {
   CLI::App* cmd = app.add_subcommand(
       "backup", "Take a hot full or incremental backup of a running MariaDB server");
   cmd->add_option("--target-dir", f.target_dir, "new or empty directory for the backup")->required();
-  cmd->add_option("--socket,-S", f.socket, "server socket");
-  cmd->add_option("--host,-H", f.host, "server host");
-  cmd->add_option("--port,-P", f.port, "server port");
-  cmd->add_option("--user,-u", f.user, "user");
-  cmd->add_option("--password-file", f.password_file, "file holding the password");
-  cmd->add_option("--defaults-file", f.defaults_file, "option file ([client] group)");
+  AddConnectionOptions(cmd, f.connection);
   cmd->add_option("--parallel", f.parallel, "tablespaces copied at once (default: CPUs)")
       ->check(CLI::Range(0, 256));
   cmd->add_option("--throttle", f.throttle_mb, "cap data-file reads at this many MB/s");
@@ -124,7 +103,7 @@ CLI::App* AddBackupCommand(CLI::App& app, BackupFlags& f) {
 }
 
 int RunBackupCommand(const BackupFlags& f) {
-  auto conn = ConnectionFrom(f);
+  auto conn = ConnectionFrom(f.connection);
   if (!conn.ok()) {
     std::fprintf(stderr, "tidemark: %s\n", std::string(conn.status().message()).c_str());
     return kExitUsage;

@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "tools/tidemark/connection_flags.h"
 
 namespace tidemark::tools {
 
 struct BackupFlags {
   std::string target_dir;
-  std::string socket, host, user, password_file, defaults_file;
-  int port = 0;
+  ConnectionFlags connection;
   int parallel = 0;             // 0: one per CPU
   double throttle_mb = 0;       // MB/s, 0 = unlimited
   std::string progress;         // "", "auto" (a live line on a terminal) or "json"

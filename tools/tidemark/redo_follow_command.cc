@@ -45,26 +45,6 @@ int ExitCodeFor(const absl::Status& s) {
   }
 }
 
-bool WantsConnection(const RedoFollowFlags& f) {
-  return !f.socket.empty() || !f.host.empty() || f.port != 0 || !f.defaults_file.empty();
-}
-
-absl::StatusOr<engine::ConnectionOptions> ConnectionFrom(const RedoFollowFlags& f) {
-  engine::ConnectionOptions c;
-  c.socket = f.socket;
-  c.host = f.host;
-  c.port = static_cast<uint16_t>(f.port);
-  c.user = f.user;
-  c.defaults_file = f.defaults_file;
-  if (!f.password_file.empty()) {
-    auto fs = io::NewPosixFileSystem();
-    auto text = io::ReadFileToString(*fs, f.password_file);
-    if (!text.ok()) return text.status();
-    c.password = std::string(absl::StripTrailingAsciiWhitespace(*text));
-  }
-  return c;
-}
-
 // "7d", "12h", "90m", "30s" or plain seconds.
 absl::StatusOr<absl::Duration> ParseKeep(const std::string& text) {
   absl::Duration d;
@@ -166,12 +146,7 @@ CLI::App* AddRedoFollowCommand(CLI::App& app, RedoFollowFlags& f) {
   cmd->add_option("--tracking-dir", f.tracking_dir, "directory of page-set files")->required();
   cmd->add_option("--log-dir", f.log_dir, "directory of the server's ib_logfile0");
   cmd->add_option("--datadir", f.datadir, "the server's datadir (when the log is there)");
-  cmd->add_option("--socket,-S", f.socket, "server socket (reads the log position over SQL)");
-  cmd->add_option("--host,-H", f.host, "server host");
-  cmd->add_option("--port,-P", f.port, "server port");
-  cmd->add_option("--user,-u", f.user, "user");
-  cmd->add_option("--password-file", f.password_file, "file holding the password");
-  cmd->add_option("--defaults-file", f.defaults_file, "option file ([client] group)");
+  AddConnectionOptions(cmd, f.connection, "server socket (reads the log position over SQL)");
   cmd->add_option("--interval", f.interval, "longest pause between reads, seconds")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
@@ -199,8 +174,8 @@ int RunRedoFollowCommand(const RedoFollowFlags& f) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   std::optional<engine::ConnectionOptions> conn;
-  if (WantsConnection(f)) {
-    absl::StatusOr<engine::ConnectionOptions> c = ConnectionFrom(f);
+  if (f.connection.any()) {
+    absl::StatusOr<engine::ConnectionOptions> c = ConnectionFrom(f.connection);
     if (!c.ok()) {
       std::fprintf(stderr, "tidemark: %s\n", std::string(c.status().message()).c_str());
       return kExitUsage;

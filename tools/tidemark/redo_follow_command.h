@@ -7,6 +7,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "tools/tidemark/connection_flags.h"
 
 namespace tidemark::tools {
 
@@ -14,8 +15,7 @@ struct RedoFollowFlags {
   std::string tracking_dir;
   std::string log_dir;  // the directory of ib_logfile0 (innodb_log_group_home_dir)
   std::string datadir;  // used when log_dir is empty: the default log directory
-  std::string socket, host, user, password_file, defaults_file;
-  int port = 0;
+  ConnectionFlags connection;
   double interval = 0.1;      // seconds between rounds at most
   double file_seconds = 300;  // a page-set file at least this often...
   double file_mb = 256;       // ...or per this much log
