@@ -1,0 +1,151 @@
+// The zstd stage over libzstd's streaming API (ZSTD_compressStream2 / ZSTD_decompressStream).
+// A file is one frame with the content checksum on, which is what `zstd` writes itself, so
+// both `zstd -d` and xtrabackup 8's --decompress (which runs the same decoder) accept it.
+#include "io/zstd_stage.h"
+
+#include <zstd.h>
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "innodb/base/status.h"
+
+namespace tidemark::io {
+namespace {
+
+constexpr int kMinLevel = 1;
+constexpr int kMaxLevel = 19;  // beyond it zstd wants --ultra and much memory
+constexpr size_t kReadChunk = size_t{1} << 20;
+
+struct CCtxDeleter {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct DCtxDeleter {
+  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+};
+
+class ZstdWritableFile final : public WritableFile {
+ public:
+  ZstdWritableFile(std::unique_ptr<WritableFile> inner, std::unique_ptr<ZSTD_CCtx, CCtxDeleter> c)
+      : inner_(std::move(inner)), cctx_(std::move(c)), out_(ZSTD_CStreamOutSize()) {}
+
+  const std::string& path() const override { return inner_->path(); }
+
+  absl::Status Append(ByteSpan data) override {
+    if (closed_) return inner_->Append(data);  // the inner file reports the misuse
+    return Feed(data, ZSTD_e_continue);
+  }
+  absl::Status WriteAt(uint64_t offset, ByteSpan data) override {
+    if (!closed_ && offset != consumed_) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "write '%s' at %d: a compressed file is written sequentially (next offset %d)", path(),
+          offset, consumed_));
+    }
+    return Append(data);
+  }
+  absl::Status Truncate(uint64_t size) override {
+    if (closed_) return inner_->Truncate(size);
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "truncate '%s' to %d: a compressed file is written sequentially", path(), size));
+  }
+  absl::Status Sync() override { return inner_->Sync(); }
+  absl::Status Close() override {
+    if (closed_) return inner_->Close();
+    absl::Status status = first_error_.ok() ? Feed({}, ZSTD_e_end) : first_error_;
+    closed_ = true;
+    absl::Status close_status = inner_->Close();
+    return status.ok() ? close_status : status;
+  }
+
+ private:
+  // Compresses `data` and writes whatever output zstd produces; with ZSTD_e_end, until the
+  // frame is complete.
+  absl::Status Feed(ByteSpan data, ZSTD_EndDirective mode) {
+    if (!first_error_.ok()) return first_error_;
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    for (;;) {
+      ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+      const size_t left = ZSTD_compressStream2(cctx_.get(), &out, &in, mode);
+      if (ZSTD_isError(left)) {
+        first_error_ = absl::InternalError(
+            absl::StrFormat("compress '%s': %s", path(), ZSTD_getErrorName(left)));
+        return first_error_;
+      }
+      if (out.pos > 0) {
+        absl::Status s = inner_->Append(ByteSpan(out_.data(), out.pos));
+        if (!s.ok()) {
+          first_error_ = s;
+          return s;
+        }
+      }
+      const bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
+      if (done) break;
+    }
+    consumed_ += data.size();
+    return absl::OkStatus();
+  }
+
+  std::unique_ptr<WritableFile> inner_;
+  std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx_;
+  std::vector<uint8_t> out_;
+  uint64_t consumed_ = 0;
+  absl::Status first_error_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
+    std::unique_ptr<WritableFile> inner, const ZstdOptions& options) {
+  if (options.level < kMinLevel || options.level > kMaxLevel) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("compress '%s': zstd level %d is out of range (%d..%d)", inner->path(),
+                        options.level, kMinLevel, kMaxLevel));
+  }
+  std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
+  if (cctx == nullptr) return absl::ResourceExhaustedError("zstd: out of memory");
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, options.level);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
+  return std::make_unique<ZstdWritableFile>(std::move(inner), std::move(cctx));
+}
+
+absl::Status DecompressZstd(RandomAccessFile& in, const ByteSink& sink) {
+  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
+  if (dctx == nullptr) return absl::ResourceExhaustedError("zstd: out of memory");
+  std::vector<uint8_t> input(kReadChunk);
+  std::vector<uint8_t> output(ZSTD_DStreamOutSize());
+  uint64_t offset = 0;
+  size_t hint = 1;  // ZSTD_decompressStream's result: 0 exactly when a frame just ended
+  for (;;) {
+    TM_ASSIGN_OR_RETURN(size_t n, in.ReadAt(offset, MutableByteSpan(input)));
+    if (n == 0) break;
+    ZSTD_inBuffer inbuf{input.data(), n, 0};
+    // Also call again while the output came back full: the decoder may hold more.
+    bool output_full = false;
+    while (inbuf.pos < inbuf.size || output_full) {
+      ZSTD_outBuffer outbuf{output.data(), output.size(), 0};
+      hint = ZSTD_decompressStream(dctx.get(), &outbuf, &inbuf);
+      if (ZSTD_isError(hint)) {
+        return absl::DataLossError(absl::StrFormat("decompress '%s' at %d: %s", in.path(),
+                                                   offset + inbuf.pos, ZSTD_getErrorName(hint)));
+      }
+      output_full = outbuf.pos == outbuf.size;
+      if (outbuf.pos > 0) TM_RETURN_IF_ERROR(sink(ByteSpan(output.data(), outbuf.pos)));
+    }
+    offset += n;
+  }
+  if (offset == 0) {
+    return absl::DataLossError(
+        absl::StrFormat("decompress '%s': empty file, no zstd frame", in.path()));
+  }
+  if (hint != 0) {
+    return absl::DataLossError(absl::StrFormat(
+        "decompress '%s': truncated: the last frame is incomplete at the end of the file (%d "
+        "bytes)",
+        in.path(), offset));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tidemark::io

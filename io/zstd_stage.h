@@ -1,0 +1,46 @@
+// The zstd stage: compresses what a backup writes into standard zstd frames (the `.zst` files
+// that `zstd -d` and `xtrabackup --decompress` read, docs/compression.md), and decompresses a
+// `.zst` file back, telling a truncated file from a corrupt one and naming it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "innodb/base/endian.h"
+#include "io/file_system.h"
+
+namespace tidemark::io {
+
+// The file-name suffix of a compressed file, as xtrabackup 8 names them.
+inline constexpr std::string_view kZstdSuffix = ".zst";
+
+struct ZstdOptions {
+  int level = 1;  // zstd's levels 1..19 (xtrabackup's --compress-zstd-level defaults to 1)
+};
+
+// Returns a WritableFile that compresses every Append into one zstd frame (with the content
+// checksum, so `zstd -d` verifies it) written to `inner`; Close ends the frame and closes
+// `inner`. A file that receives no bytes still gets one (empty) frame. Sequential only:
+// WriteAt at the current end behaves like Append, any other WriteAt or Truncate is refused
+// with InvalidArgument naming the file. Errors: InvalidArgument "compress '<path>': zstd level
+// N is out of range (1..19)"; write errors of `inner` unchanged. Not thread-safe.
+absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
+    std::unique_ptr<WritableFile> inner, const ZstdOptions& options = {});
+
+// Where decompressed (or decrypted) bytes go, in order. An error stops the decoder and is
+// returned unchanged.
+using ByteSink = std::function<absl::Status(ByteSpan)>;
+
+// Decompresses the whole file `in` (one or more concatenated zstd frames) into `sink`.
+// Errors, all DataLoss and naming in->path(): "decompress '<path>' at <offset>: <zstd's
+// reason>" for a corrupt frame (bad magic, bad block, checksum mismatch), "decompress
+// '<path>': truncated: the last frame is incomplete at the end of the file (<size> bytes)",
+// "decompress '<path>': empty file, no zstd frame"; read errors of `in` and errors of `sink`
+// unchanged.
+absl::Status DecompressZstd(RandomAccessFile& in, const ByteSink& sink);
+
+}  // namespace tidemark::io

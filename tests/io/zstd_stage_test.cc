@@ -1,0 +1,151 @@
+// Tests of the zstd stage: round trips through the WritableFile wrapper and DecompressZstd,
+// the sequential-write contract, a corrupt and a truncated frame (each named), and that the
+// `zstd` CLI decompresses what we write (the format xtrabackup 8 and `zstd -d` read).
+#include "io/zstd_stage.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "io/posix_file_system.h"
+#include "tests/support/mem_file_system.h"
+#include "tests/support/status_macros.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_bytes.h"
+#include "tests/support/test_server.h"
+
+namespace tidemark::io {
+namespace {
+
+using ::testing::HasSubstr;
+using ::tidemark::testing::AsBytes;
+using ::tidemark::testing::MemFileSystem;
+using ::tidemark::testing::PatternBytes;
+
+// Writes `data` to `path` through the zstd wrapper in pieces of `piece` bytes.
+absl::Status Compress(FileSystem& fs, const std::string& path, std::string_view data,
+                      int level = 1, size_t piece = 100000) {
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> raw, fs.OpenForWrite(path));
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> z,
+                      NewZstdWritableFile(std::move(raw), ZstdOptions{.level = level}));
+  for (size_t at = 0; at < data.size(); at += piece) {
+    TM_RETURN_IF_ERROR(z->Append(AsBytes(data.substr(at, piece))));
+  }
+  return z->Close();
+}
+
+absl::StatusOr<std::string> Decompress(FileSystem& fs, const std::string& path) {
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> in, fs.OpenForRead(path));
+  std::string out;
+  TM_RETURN_IF_ERROR(DecompressZstd(*in, [&](ByteSpan b) {
+    out.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+TEST(ZstdStageTest, RoundTripsManySizes) {
+  MemFileSystem fs;
+  for (size_t size : {size_t{0}, size_t{1}, size_t{16384}, size_t{3} << 20 | 7}) {
+    const std::string data = PatternBytes(size, static_cast<uint32_t>(size));
+    TM_ASSERT_OK(Compress(fs, "t.zst", data, 3));
+    TM_ASSERT_OK_AND_ASSIGN(std::string back, Decompress(fs, "t.zst"));
+    EXPECT_EQ(back, data) << size;
+  }
+}
+
+TEST(ZstdStageTest, CompressesRepetitiveData) {
+  MemFileSystem fs;
+  const std::string data(1 << 20, 'a');
+  TM_ASSERT_OK(Compress(fs, "t.zst", data));
+  TM_ASSERT_OK_AND_ASSIGN(FileInfo info, fs.Stat("t.zst"));
+  EXPECT_LT(info.size, 1000u);
+}
+
+TEST(ZstdStageTest, RejectsLevelOutOfRange) {
+  MemFileSystem fs;
+  TM_ASSERT_OK_AND_ASSIGN(std::unique_ptr<WritableFile> raw, fs.OpenForWrite("t.zst"));
+  auto z = NewZstdWritableFile(std::move(raw), ZstdOptions{.level = 20});
+  EXPECT_EQ(z.status(), absl::InvalidArgumentError(
+                            "compress 't.zst': zstd level 20 is out of range (1..19)"));
+}
+
+TEST(ZstdStageTest, RefusesWritesOutOfOrder) {
+  MemFileSystem fs;
+  TM_ASSERT_OK_AND_ASSIGN(std::unique_ptr<WritableFile> raw, fs.OpenForWrite("t.zst"));
+  TM_ASSERT_OK_AND_ASSIGN(std::unique_ptr<WritableFile> z, NewZstdWritableFile(std::move(raw)));
+  TM_ASSERT_OK(z->WriteAt(0, AsBytes("abc")));
+  EXPECT_EQ(z->WriteAt(10, AsBytes("x")),
+            absl::InvalidArgumentError(
+                "write 't.zst' at 10: a compressed file is written sequentially (next offset 3)"));
+  TM_ASSERT_OK(z->Close());
+}
+
+TEST(ZstdStageTest, CorruptFrameIsNamed) {
+  MemFileSystem fs;
+  TM_ASSERT_OK(Compress(fs, "db/t.ibd.zst", PatternBytes(200000), 1));
+  TM_ASSERT_OK_AND_ASSIGN(std::string bytes, ReadFileToString(fs, "db/t.ibd.zst"));
+  bytes[bytes.size() / 2] ^= 0x40;
+  TM_ASSERT_OK(WriteStringToFile(fs, "db/t.ibd.zst", bytes));
+  auto r = Decompress(fs, "db/t.ibd.zst");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(r.status().message(), HasSubstr("decompress 'db/t.ibd.zst' at "));
+}
+
+TEST(ZstdStageTest, TruncatedFrameIsNamed) {
+  MemFileSystem fs;
+  TM_ASSERT_OK(Compress(fs, "t.zst", PatternBytes(200000)));
+  TM_ASSERT_OK_AND_ASSIGN(std::string bytes, ReadFileToString(fs, "t.zst"));
+  bytes.resize(bytes.size() - 5);
+  TM_ASSERT_OK(WriteStringToFile(fs, "t.zst", bytes));
+  EXPECT_EQ(Decompress(fs, "t.zst").status(),
+            absl::DataLossError(absl::StrFormat(
+                "decompress 't.zst': truncated: the last frame is incomplete at the end of the "
+                "file (%d bytes)",
+                bytes.size())));
+}
+
+TEST(ZstdStageTest, EmptyFileIsNotAFrame) {
+  MemFileSystem fs;
+  TM_ASSERT_OK(WriteStringToFile(fs, "t.zst", ""));
+  EXPECT_EQ(Decompress(fs, "t.zst").status(),
+            absl::DataLossError("decompress 't.zst': empty file, no zstd frame"));
+}
+
+TEST(ZstdStageTest, SinkErrorStopsDecompression) {
+  MemFileSystem fs;
+  TM_ASSERT_OK(Compress(fs, "t.zst", PatternBytes(1000)));
+  TM_ASSERT_OK_AND_ASSIGN(std::unique_ptr<RandomAccessFile> in, fs.OpenForRead("t.zst"));
+  EXPECT_EQ(DecompressZstd(*in, [](ByteSpan) { return absl::ResourceExhaustedError("full"); }),
+            absl::ResourceExhaustedError("full"));
+}
+
+TEST(ZstdStageTest, ZstdCliDecompressesOurFiles) {
+  TM_REQUIRE_PROGRAMS("zstd");
+  tidemark::testing::TempDir dir;
+  auto fs = NewPosixFileSystem();
+  const std::string data = PatternBytes((2 << 20) + 12345);
+  const std::string path = dir.path() + "/t.ibd.zst";
+  TM_ASSERT_OK(Compress(*fs, path, data, 3));
+  const std::string cmd = "zstd -q -d -f '" + path + "' -o '" + dir.path() + "/t.ibd'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  TM_ASSERT_OK_AND_ASSIGN(std::string back, ReadFileToString(*fs, dir.path() + "/t.ibd"));
+  EXPECT_EQ(back, data);
+}
+
+TEST(ZstdStageTest, WeDecompressTheZstdCliFiles) {
+  TM_REQUIRE_PROGRAMS("zstd");
+  tidemark::testing::TempDir dir;
+  auto fs = NewPosixFileSystem();
+  const std::string data = PatternBytes(300000, 5);
+  TM_ASSERT_OK(WriteStringToFile(*fs, dir.path() + "/x", data));
+  const std::string cmd = "zstd -q -19 -f '" + dir.path() + "/x' -o '" + dir.path() + "/x.zst'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  TM_ASSERT_OK_AND_ASSIGN(std::string back, Decompress(*fs, dir.path() + "/x.zst"));
+  EXPECT_EQ(back, data);
+}
+
+}  // namespace
+}  // namespace tidemark::io
