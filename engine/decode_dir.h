@@ -1,0 +1,59 @@
+// `tidemark decompress` and `tidemark decrypt` on a directory: every `x.zst` becomes `x`, every
+// `x.tmenc` becomes `x` (docs/compression.md, docs/encryption.md). Each output is written to a
+// temporary name and renamed once whole, so a failure never leaves a half file under `x`.
+// Every bad file is reported, not only the first.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "io/crypt_stage.h"
+#include "io/file_system.h"
+
+namespace tidemark::engine {
+
+enum class DecodeKind { kDecompress, kDecrypt };
+
+struct DecodeDirOptions {
+  std::string dir;
+  DecodeKind kind = DecodeKind::kDecompress;
+  int parallel = 1;              // files decoded at once (>= 1)
+  bool remove_original = false;  // remove `x.zst` / `x.tmenc` once `x` is whole
+  const io::CryptKey* key = nullptr;  // kDecrypt: required
+};
+
+// Why one file failed: damaged data (exit 3), an input that cannot be used (wrong key,
+// unreadable, exit 4), or an output that cannot be written (exit 7).
+enum class DecodeFailure { kDamaged, kBadInput, kTarget };
+
+struct DecodeProblem {
+  std::string path;  // relative to the directory, of the encoded file
+  DecodeFailure failure = DecodeFailure::kDamaged;
+  absl::Status status;  // names the file (and the chunk or offset)
+};
+
+struct DecodeDirResult {
+  size_t files = 0;        // decoded successfully
+  uint64_t bytes_in = 0;   // of those files, encoded
+  uint64_t bytes_out = 0;  // and decoded
+  std::vector<DecodeProblem> problems;  // sorted by path
+};
+
+// Decodes every file with the kind's suffix under `options.dir` (recursively; symlinks are
+// not followed), writing `x` (mode 0640, replacing an existing `x`) through `x.tidemark-tmp`.
+// A failed file leaves no temporary and keeps its original. Returns the result with every
+// problem; a non-OK status only when the walk itself fails (NotFound for a missing directory,
+// InvalidArgument for a missing key or parallel < 1). `on_file`, when given, is called
+// (from worker threads, serialised) with each decoded file's relative path.
+absl::StatusOr<DecodeDirResult> DecodeDir(io::FileSystem& fs, const DecodeDirOptions& options,
+                                          const std::function<void(std::string_view)>& on_file = {});
+
+// The suffix DecodeDir looks for: ".zst" or ".tmenc".
+std::string_view DecodeSuffix(DecodeKind kind);
+
+}  // namespace tidemark::engine
