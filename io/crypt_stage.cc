@@ -78,8 +78,8 @@ bool Seal(EVP_CIPHER_CTX* ctx, const CryptKey* key, ByteSpan nonce, ByteSpan aad
 }
 
 // The inverse of Seal; false when the tag does not authenticate (or OpenSSL fails).
-bool Unseal(EVP_CIPHER_CTX* ctx, const CryptKey& key, ByteSpan nonce, ByteSpan aad,
-          ByteSpan cipher, ByteSpan tag, uint8_t* out) {
+bool Unseal(EVP_CIPHER_CTX* ctx, const CryptKey& key, ByteSpan nonce, ByteSpan aad, ByteSpan cipher,
+            ByteSpan tag, uint8_t* out) {
   int len = 0;
   if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.bytes.data(), nonce.data()) != 1) {
     return false;
@@ -223,9 +223,8 @@ absl::StatusOr<CryptKey> ParseCryptKey(std::string_view contents, std::string_vi
     key.bytes[i] = static_cast<uint8_t>(hi * 16 + lo);
   }
   if (hex) return key;
-  return absl::InvalidArgumentError(
-      absl::StrFormat("key %s: expected 32 raw bytes or 64 hex digits, got %d bytes", source,
-                      contents.size()));
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "key %s: expected 32 raw bytes or 64 hex digits, got %d bytes", source, contents.size()));
 }
 
 absl::StatusOr<CryptKey> ReadCryptKeyFile(FileSystem& fs, std::string_view path) {
@@ -236,13 +235,13 @@ absl::StatusOr<CryptKey> ReadCryptKeyFile(FileSystem& fs, std::string_view path)
 absl::StatusOr<std::unique_ptr<WritableFile>> NewCryptWritableFile(
     std::unique_ptr<WritableFile> inner, const CryptKey& key, const CryptOptions& options) {
   if (options.chunk_size < kMinCryptChunkSize || options.chunk_size > kMaxCryptChunkSize) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "encrypt '%s': chunk size %d is out of range (%d..%d)", inner->path(), options.chunk_size,
-        kMinCryptChunkSize, kMaxCryptChunkSize));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("encrypt '%s': chunk size %d is out of range (%d..%d)", inner->path(),
+                        options.chunk_size, kMinCryptChunkSize, kMaxCryptChunkSize));
   }
   if (options.file_id.size() > kMaxFileIdLen) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "encrypt '%s': file id longer than %d bytes", inner->path(), kMaxFileIdLen));
+    return absl::InvalidArgumentError(absl::StrFormat("encrypt '%s': file id longer than %d bytes",
+                                                      inner->path(), kMaxFileIdLen));
   }
   const std::string& path = inner->path();
   std::array<uint8_t, 8> prefix{};
@@ -268,8 +267,8 @@ absl::StatusOr<std::unique_ptr<WritableFile>> NewCryptWritableFile(
   }
   std::memcpy(header.data() + header.size() - kCryptTagSize, check.data(), check.size());
   TM_RETURN_IF_ERROR(inner->Append(header));
-  return std::make_unique<CryptWritableFile>(std::move(inner), std::move(ctx),
-                                             options.chunk_size, prefix, check);
+  return std::make_unique<CryptWritableFile>(std::move(inner), std::move(ctx), options.chunk_size,
+                                             prefix, check);
 }
 
 // ----------------------------------------------------------------------------- CryptReader
@@ -289,7 +288,7 @@ absl::StatusOr<std::unique_ptr<CryptReader>> CryptReader::Open(RandomAccessFile&
   TM_ASSIGN_OR_RETURN(uint64_t size, in.Size());
   std::vector<uint8_t> fixed(kOffFileId);
   TM_ASSIGN_OR_RETURN(size_t n, in.ReadAt(0, MutableByteSpan(fixed)));
-  if (n >= kMagic.size() && std::memcmp(fixed.data(), kMagic.data(), kMagic.size()) != 0) {
+  if (std::memcmp(fixed.data(), kMagic.data(), std::min(n, kMagic.size())) != 0) {
     return bad("not a tidemark encrypted file (bad magic)");
   }
   if (n < fixed.size()) return bad("truncated header");
@@ -311,10 +310,10 @@ absl::StatusOr<std::unique_ptr<CryptReader>> CryptReader::Open(RandomAccessFile&
       chunk_size > kMaxCryptChunkSize) {
     return bad("unsupported cipher or chunk size");
   }
-  CryptHeader parsed{.chunk_size = chunk_size,
-                     .file_id = std::string(reinterpret_cast<const char*>(&header[kOffFileId]),
-                                            id_len),
-                     .header_size = header.size()};
+  CryptHeader parsed{
+      .chunk_size = chunk_size,
+      .file_id = std::string(reinterpret_cast<const char*>(&header[kOffFileId]), id_len),
+      .header_size = header.size()};
   std::unique_ptr<CryptReader> r(new CryptReader(in, key, std::move(parsed), size));
   std::memcpy(r->nonce_prefix_.data(), &header[kOffNoncePrefix], 8);
   std::memcpy(r->key_check_.data(), &header[checked + 8], kCryptTagSize);
@@ -357,12 +356,14 @@ absl::Status CryptReader::ReadChunk(uint64_t index, std::string& out) const {
   const auto nonce = Nonce(nonce_prefix_, static_cast<uint32_t>(index));
   ByteSpan cipher(data.data(), plain), tag(data.data() + plain, kCryptTagSize);
   auto* dst = reinterpret_cast<uint8_t*>(out.data());
-  if (Unseal(ctx.get(), key_, nonce, ChunkAad(key_check_, static_cast<uint32_t>(index), final), cipher, tag, dst)) {
+  if (Unseal(ctx.get(), key_, nonce, ChunkAad(key_check_, static_cast<uint32_t>(index), final),
+             cipher, tag, dst)) {
     return absl::OkStatus();
   }
   // A last chunk that authenticates as a middle one: the file was cut at a chunk boundary.
   if (final && len == stride &&
-      Unseal(ctx.get(), key_, nonce, ChunkAad(key_check_, static_cast<uint32_t>(index), false), cipher, tag, dst)) {
+      Unseal(ctx.get(), key_, nonce, ChunkAad(key_check_, static_cast<uint32_t>(index), false),
+             cipher, tag, dst)) {
     return absl::DataLossError(absl::StrFormat(
         "decrypt '%s' chunk %d: truncated: the file ends after this chunk but it is not the "
         "last one",
@@ -380,8 +381,8 @@ absl::Status DecryptFile(RandomAccessFile& in, const CryptKey& key, const ByteSi
   std::string plain;
   for (uint64_t i = 0; i < reader->chunk_count(); ++i) {
     TM_RETURN_IF_ERROR(reader->ReadChunk(i, plain));
-    TM_RETURN_IF_ERROR(sink(ByteSpan(reinterpret_cast<const uint8_t*>(plain.data()),
-                                     plain.size())));
+    TM_RETURN_IF_ERROR(
+        sink(ByteSpan(reinterpret_cast<const uint8_t*>(plain.data()), plain.size())));
   }
   return absl::OkStatus();
 }

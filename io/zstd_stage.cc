@@ -121,9 +121,10 @@ absl::Status DecompressZstd(RandomAccessFile& in, const ByteSink& sink) {
     TM_ASSIGN_OR_RETURN(size_t n, in.ReadAt(offset, MutableByteSpan(input)));
     if (n == 0) break;
     ZSTD_inBuffer inbuf{input.data(), n, 0};
-    // Also call again while the output came back full: the decoder may hold more.
+    // Also call again while the output came back full in the middle of a frame: the decoder
+    // may hold more. (At a frame's end, hint is 0; calling again would start the next frame.)
     bool output_full = false;
-    while (inbuf.pos < inbuf.size || output_full) {
+    while (inbuf.pos < inbuf.size || (output_full && hint != 0)) {
       ZSTD_outBuffer outbuf{output.data(), output.size(), 0};
       hint = ZSTD_decompressStream(dctx.get(), &outbuf, &inbuf);
       if (ZSTD_isError(hint)) {

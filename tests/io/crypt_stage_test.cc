@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "innodb/base/status.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/status_macros.h"
 #include "tests/support/test_bytes.h"
@@ -66,15 +67,17 @@ class CryptStageTest : public ::testing::Test {
     EXPECT_TRUE(Encrypt(fs_, path, PatternBytes(size, seed), key_).ok());
     return *ReadFileToString(fs_, path);
   }
-  void Store(const std::string& bytes) { ASSERT_TRUE(WriteStringToFile(fs_, "t.tmenc", bytes).ok()); }
+  void Store(const std::string& bytes) {
+    ASSERT_TRUE(WriteStringToFile(fs_, "t.tmenc", bytes).ok());
+  }
 
   MemFileSystem fs_;
   CryptKey key_ = KeyOf(1);
 };
 
 TEST_F(CryptStageTest, RoundTripsAtChunkBoundaries) {
-  for (size_t size : {size_t{0}, size_t{1}, size_t{kChunk - 1}, size_t{kChunk},
-                      size_t{kChunk + 1}, size_t{5 * kChunk}, size_t{7 * kChunk + 333}}) {
+  for (size_t size : {size_t{0}, size_t{1}, size_t{kChunk - 1}, size_t{kChunk}, size_t{kChunk + 1},
+                      size_t{5 * kChunk}, size_t{7 * kChunk + 333}}) {
     const std::string data = PatternBytes(size, static_cast<uint32_t>(size));
     TM_ASSERT_OK(Encrypt(fs_, "t.tmenc", data, key_));
     CryptHeader header;
@@ -135,6 +138,9 @@ TEST_F(CryptStageTest, DamagedKeyCheckReadsAsWrongKey) {
 
 TEST_F(CryptStageTest, NotAnEncryptedFile) {
   Store(std::string(200, 'x'));
+  EXPECT_EQ(Decrypt(fs_, "t.tmenc", key_).status(),
+            absl::DataLossError("decrypt 't.tmenc': not a tidemark encrypted file (bad magic)"));
+  Store("junk");  // shorter than the magic
   EXPECT_EQ(Decrypt(fs_, "t.tmenc", key_).status(),
             absl::DataLossError("decrypt 't.tmenc': not a tidemark encrypted file (bad magic)"));
 }
