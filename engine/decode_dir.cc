@@ -23,7 +23,7 @@ constexpr std::string_view kTempSuffix = ".tidemark-tmp";
 // Relative paths of the regular files under `dir` whose names end in `suffix`.
 absl::Status Walk(io::FileSystem& fs, const std::string& root, const std::string& rel,
                   std::string_view suffix, std::vector<std::string>& out) {
-  TM_ASSIGN_OR_RETURN(std::vector<io::FileInfo> entries, fs.ListDir(io::JoinPath(root, rel)));
+  TM_ASSIGN_OR_RETURN(std::vector<io::FileInfo> entries, fs.ListDir(rel.empty() ? root : io::JoinPath(root, rel)));
   for (const io::FileInfo& e : entries) {
     const std::string child = rel.empty() ? e.name : io::JoinPath(rel, e.name);
     if (e.type == io::FileType::kDirectory) {
@@ -93,10 +93,9 @@ class FileDecoder {
     }
     if (o_.kind == DecodeKind::kDecrypt && !header.file_id.empty() && header.file_id != out_rel) {
       (void)(*out)->Close();
-      return Fail(DecodeFailure::kDamaged,
-                  absl::DataLossError(absl::StrFormat(
-                      "decrypt '%s': holds the encrypted '%s', not '%s'", in_path,
-                      header.file_id, out_rel)));
+      return Fail(DecodeFailure::kDamaged, absl::DataLossError(absl::StrFormat(
+                                               "decrypt '%s': holds the encrypted '%s', not '%s'",
+                                               in_path, header.file_id, out_rel)));
     }
     s = (*out)->Sync();
     absl::Status close = (*out)->Close();
@@ -119,8 +118,8 @@ std::string_view DecodeSuffix(DecodeKind kind) {
 absl::StatusOr<DecodeDirResult> DecodeDir(io::FileSystem& fs, const DecodeDirOptions& o,
                                           const std::function<void(std::string_view)>& on_file) {
   if (o.parallel < 1) {
-    return absl::InvalidArgumentError(absl::StrFormat("parallel %d: must be at least 1",
-                                                      o.parallel));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("parallel %d: must be at least 1", o.parallel));
   }
   if (o.kind == DecodeKind::kDecrypt && o.key == nullptr) {
     return absl::InvalidArgumentError("decrypt: no key given");

@@ -22,8 +22,8 @@ enum class DecodeKind { kDecompress, kDecrypt };
 struct DecodeDirOptions {
   std::string dir;
   DecodeKind kind = DecodeKind::kDecompress;
-  int parallel = 1;              // files decoded at once (>= 1)
-  bool remove_original = false;  // remove `x.zst` / `x.tmenc` once `x` is whole
+  int parallel = 1;                   // files decoded at once (>= 1)
+  bool remove_original = false;       // remove `x.zst` / `x.tmenc` once `x` is whole
   const io::CryptKey* key = nullptr;  // kDecrypt: required
 };
 
@@ -38,9 +38,9 @@ struct DecodeProblem {
 };
 
 struct DecodeDirResult {
-  size_t files = 0;        // decoded successfully
-  uint64_t bytes_in = 0;   // of those files, encoded
-  uint64_t bytes_out = 0;  // and decoded
+  size_t files = 0;                     // decoded successfully
+  uint64_t bytes_in = 0;                // of those files, encoded
+  uint64_t bytes_out = 0;               // and decoded
   std::vector<DecodeProblem> problems;  // sorted by path
 };
 
@@ -50,8 +50,9 @@ struct DecodeDirResult {
 // problem; a non-OK status only when the walk itself fails (NotFound for a missing directory,
 // InvalidArgument for a missing key or parallel < 1). `on_file`, when given, is called
 // (from worker threads, serialised) with each decoded file's relative path.
-absl::StatusOr<DecodeDirResult> DecodeDir(io::FileSystem& fs, const DecodeDirOptions& options,
-                                          const std::function<void(std::string_view)>& on_file = {});
+absl::StatusOr<DecodeDirResult> DecodeDir(
+    io::FileSystem& fs, const DecodeDirOptions& options,
+    const std::function<void(std::string_view)>& on_file = {});
 
 // The suffix DecodeDir looks for: ".zst" or ".tmenc".
 std::string_view DecodeSuffix(DecodeKind kind);

@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "innodb/base/status.h"
 #include "io/zstd_stage.h"
 #include "tests/support/fault_injection_file_system.h"
 #include "tests/support/mem_file_system.h"
@@ -27,8 +28,8 @@ absl::Status WriteThrough(io::FileSystem& fs, const std::string& path, std::stri
   if (key == nullptr) {
     TM_ASSIGN_OR_RETURN(f, io::NewZstdWritableFile(std::move(f)));
   } else {
-    TM_ASSIGN_OR_RETURN(f, io::NewCryptWritableFile(std::move(f), *key,
-                                                    io::CryptOptions{.file_id = file_id}));
+    TM_ASSIGN_OR_RETURN(
+        f, io::NewCryptWritableFile(std::move(f), *key, io::CryptOptions{.file_id = file_id}));
   }
   TM_RETURN_IF_ERROR(f->Append(AsBytes(data)));
   return f->Close();
@@ -58,8 +59,7 @@ TEST_F(DecodeDirTest, DecompressesEveryZstFile) {
 
 TEST_F(DecodeDirTest, RemoveOriginal) {
   TM_ASSERT_OK(WriteThrough(fs_, "b/db/t.ibd.zst", "abc", nullptr));
-  TM_ASSERT_OK(
-      DecodeDir(fs_, DecodeDirOptions{.dir = "b", .remove_original = true}).status());
+  TM_ASSERT_OK(DecodeDir(fs_, DecodeDirOptions{.dir = "b", .remove_original = true}).status());
   EXPECT_EQ(fs_.Stat("b/db/t.ibd.zst").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(*io::ReadFileToString(fs_, "b/db/t.ibd"), "abc");
 }
