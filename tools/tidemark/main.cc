@@ -9,6 +9,7 @@
 #include "engine/version.h"
 #include "tools/tidemark/backup_command.h"
 #include "tools/tidemark/compare_command.h"
+#include "tools/tidemark/decode_command.h"
 #include "tools/tidemark/exit_codes.h"
 #include "tools/tidemark/inspect_command.h"
 #include "tools/tidemark/prepare_command.h"
@@ -62,6 +63,10 @@ int main(int argc, char** argv) {
   CLI::App* prepare_cmd = AddPrepareCommand(app, prepare);
   RedoFollowFlags redo_follow;
   CLI::App* redo_follow_cmd = AddRedoFollowCommand(app, redo_follow);
+  DecodeFlags decompress;
+  CLI::App* decompress_cmd = AddDecompressCommand(app, decompress);
+  DecodeFlags decrypt;
+  CLI::App* decrypt_cmd = AddDecryptCommand(app, decrypt);
   std::vector<std::string> args = Normalize(argc, argv);
   backup.command_line.assign(argv, argv + argc);
   try {
@@ -77,5 +82,7 @@ int main(int argc, char** argv) {
   if (restore_cmd->parsed()) return RunRestoreCommand(restore);
   if (prepare_cmd->parsed()) return RunPrepareCommand(prepare);
   if (redo_follow_cmd->parsed()) return RunRedoFollowCommand(redo_follow);
+  if (decompress_cmd->parsed()) return RunDecompressCommand(decompress);
+  if (decrypt_cmd->parsed()) return RunDecryptCommand(decrypt);
   return kExitUsage;
 }

@@ -1,0 +1,114 @@
+// `tidemark decompress` / `tidemark decrypt`: flags -> engine::DecodeDir -> one line per bad
+// file and an exit code (docs/exit-codes.md): 7 when an output could not be written, else 4
+// when an input could not be used (wrong key, unreadable), else 3 when data is damaged.
+#include "tools/tidemark/decode_command.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include "absl/strings/str_format.h"
+#include "engine/decode_dir.h"
+#include "io/crypt_stage.h"
+#include "io/posix_file_system.h"
+#include "tools/tidemark/exit_codes.h"
+
+namespace tidemark::tools {
+namespace {
+
+void AddCommonFlags(CLI::App* cmd, DecodeFlags& f) {
+  cmd->add_option("--target-dir", f.target_dir, "the backup directory")->required();
+  cmd->add_option("--parallel", f.parallel, "files decoded at once")->check(CLI::Range(1, 256));
+  cmd->add_flag("--remove-original", f.remove_original,
+                "remove each encoded file once its decoded file is whole");
+  cmd->add_flag("--verbose", f.verbose, "name each file decoded");
+}
+
+int ExitCodeFor(const engine::DecodeDirResult& r) {
+  int code = kExitOk;
+  for (const engine::DecodeProblem& p : r.problems) {
+    const int c = p.failure == engine::DecodeFailure::kTarget     ? kExitTarget
+                  : p.failure == engine::DecodeFailure::kBadInput ? kExitBadInput
+                                                                  : kExitCorruptPages;
+    // 7 over 4 over 3.
+    if (c == kExitTarget || (c == kExitBadInput && code != kExitTarget) || code == kExitOk) {
+      code = c;
+    }
+  }
+  return code;
+}
+
+int Run(const char* verb, const DecodeFlags& f, engine::DecodeKind kind, const io::CryptKey* key) {
+  auto fs = io::NewPosixFileSystem();
+  engine::DecodeDirOptions o{.dir = f.target_dir,
+                             .kind = kind,
+                             .parallel = f.parallel,
+                             .remove_original = f.remove_original,
+                             .key = key};
+  std::function<void(std::string_view)> on_file;
+  if (f.verbose) {
+    on_file = [](std::string_view p) {
+      std::fprintf(stderr, "tidemark: %.*s\n", static_cast<int>(p.size()), p.data());
+    };
+  }
+  auto r = engine::DecodeDir(*fs, o, on_file);
+  if (!r.ok()) {
+    std::fprintf(stderr, "tidemark: %s failed: %s\n", verb,
+                 std::string(r.status().message()).c_str());
+    return r.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitBadInput;
+  }
+  for (const engine::DecodeProblem& p : r->problems) {
+    std::fprintf(stderr, "tidemark: %s\n", std::string(p.status.message()).c_str());
+  }
+  std::fprintf(stderr, "tidemark: %s: %zu files, %.1f MiB -> %.1f MiB; %zu failed\n", verb,
+               r->files, r->bytes_in / 1048576.0, r->bytes_out / 1048576.0, r->problems.size());
+  return ExitCodeFor(*r);
+}
+
+// The key from --encrypt-key-file, else from the environment. Prints why not and returns
+// nullopt when neither gives one.
+std::optional<io::CryptKey> LoadKey(const DecodeFlags& f) {
+  absl::StatusOr<io::CryptKey> key = absl::InvalidArgumentError(
+      absl::StrFormat("no key: give --encrypt-key-file or set %s (64 hex digits)", kEncryptKeyEnv));
+  if (!f.key_file.empty()) {
+    auto fs = io::NewPosixFileSystem();
+    key = io::ReadCryptKeyFile(*fs, f.key_file);
+  } else if (const char* env = std::getenv(kEncryptKeyEnv); env != nullptr) {
+    key = io::ParseCryptKey(env, absl::StrFormat("in %s", kEncryptKeyEnv));
+  }
+  if (!key.ok()) {
+    std::fprintf(stderr, "tidemark: decrypt failed: %s\n",
+                 std::string(key.status().message()).c_str());
+    return std::nullopt;
+  }
+  return *key;
+}
+
+}  // namespace
+
+CLI::App* AddDecompressCommand(CLI::App& app, DecodeFlags& f) {
+  CLI::App* cmd = app.add_subcommand("decompress", "Turn every x.zst in a backup into x");
+  AddCommonFlags(cmd, f);
+  return cmd;
+}
+
+CLI::App* AddDecryptCommand(CLI::App& app, DecodeFlags& f) {
+  CLI::App* cmd = app.add_subcommand("decrypt", "Turn every x.tmenc in a backup into x");
+  AddCommonFlags(cmd, f);
+  cmd->add_option("--encrypt-key-file", f.key_file,
+                  "file holding the key: 32 raw bytes or 64 hex digits (default: $" +
+                      std::string(kEncryptKeyEnv) + ")");
+  return cmd;
+}
+
+int RunDecompressCommand(const DecodeFlags& f) {
+  return Run("decompress", f, engine::DecodeKind::kDecompress, nullptr);
+}
+
+int RunDecryptCommand(const DecodeFlags& f) {
+  std::optional<io::CryptKey> key = LoadKey(f);
+  if (!key.has_value()) return kExitBadInput;
+  return Run("decrypt", f, engine::DecodeKind::kDecrypt, &*key);
+}
+
+}  // namespace tidemark::tools

@@ -1,0 +1,28 @@
+// `tidemark decompress --target-dir DIR` and `tidemark decrypt --target-dir DIR
+// --encrypt-key-file F` (or the key in TIDEMARK_ENCRYPT_KEY): every `x.zst` / `x.tmenc` in the
+// backup becomes `x` (docs/compression.md, docs/encryption.md). The key is never a flag value.
+#pragma once
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+
+namespace tidemark::tools {
+
+struct DecodeFlags {
+  std::string target_dir;
+  std::string key_file;  // decrypt only
+  int parallel = 1;
+  bool remove_original = false;
+  bool verbose = false;
+};
+
+// The environment variable that may hold the key as 64 hex digits.
+inline constexpr const char* kEncryptKeyEnv = "TIDEMARK_ENCRYPT_KEY";
+
+CLI::App* AddDecompressCommand(CLI::App& app, DecodeFlags& flags);
+CLI::App* AddDecryptCommand(CLI::App& app, DecodeFlags& flags);
+int RunDecompressCommand(const DecodeFlags& flags);
+int RunDecryptCommand(const DecodeFlags& flags);
+
+}  // namespace tidemark::tools
