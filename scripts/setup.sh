@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   default-libmysqlclient-dev
   mariadb-server mariadb-client mariadb-backup sysbench
+  zstd
 )
 
 missing=()
