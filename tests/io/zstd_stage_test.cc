@@ -59,6 +59,18 @@ TEST(ZstdStageTest, RoundTripsManySizes) {
   }
 }
 
+// Percona XtraBackup 8 (ds_compress_zstd.cc) ends a frame at every write of its data sink, so
+// its .zst files are many concatenated frames.
+TEST(ZstdStageTest, ReadsConcatenatedFrames) {
+  MemFileSystem fs;
+  TM_ASSERT_OK(Compress(fs, "a.zst", PatternBytes(300000, 1)));
+  TM_ASSERT_OK(Compress(fs, "b.zst", PatternBytes(5, 2)));
+  TM_ASSERT_OK(WriteStringToFile(fs, "t.zst",
+                                 *ReadFileToString(fs, "a.zst") + *ReadFileToString(fs, "b.zst")));
+  TM_ASSERT_OK_AND_ASSIGN(std::string back, Decompress(fs, "t.zst"));
+  EXPECT_EQ(back, PatternBytes(300000, 1) + PatternBytes(5, 2));
+}
+
 TEST(ZstdStageTest, CompressesRepetitiveData) {
   MemFileSystem fs;
   const std::string data(1 << 20, 'a');
