@@ -69,8 +69,9 @@ class CryptReader {
  public:
   // Reads and checks the header. Errors: DataLoss "decrypt '<path>': not a tidemark encrypted
   // file (bad magic)", "...: unsupported version N", "...: damaged header (checksum mismatch)",
-  // "...: truncated header"; FailedPrecondition "decrypt '<path>': wrong key (the header is
-  // intact but its key check does not match)"; read errors of `in`.
+  // "...: truncated header", "...: truncated: no chunks after the header", "...: truncated: M
+  // bytes after chunk N, too few for a chunk"; FailedPrecondition "decrypt '<path>': wrong key (the
+  // header is intact but its key check does not match)"; read errors of `in`.
   static absl::StatusOr<std::unique_ptr<CryptReader>> Open(RandomAccessFile& in,
                                                            const CryptKey& key);
   ~CryptReader();
@@ -82,8 +83,8 @@ class CryptReader {
   // Decrypts chunk `index` (< chunk_count()) into `out` (resized to its plaintext). Errors,
   // DataLoss naming the file and chunk: "decrypt '<path>' chunk N: authentication failed
   // (damaged, or not this file's chunk N)"; "decrypt '<path>' chunk N: truncated: the file
-  // ends after this chunk but it is not the last one"; "decrypt '<path>': truncated: M bytes
-  // after the last whole chunk, too few for a chunk"; read errors of `in`.
+  // ends after this chunk but it is not the last one"; "...: the file shrank while it was
+  // read"; read errors of `in`.
   absl::Status ReadChunk(uint64_t index, std::string& out) const;
 
  private:

@@ -5,6 +5,8 @@
 #include "io/crypt_stage.h"
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -216,6 +218,29 @@ TEST_F(CryptStageTest, ChunksReadInAnyOrder) {
     TM_ASSERT_OK(r->ReadChunk(i, chunk));
     EXPECT_EQ(chunk, data.substr(i * kChunk, kChunk)) << i;
   }
+}
+
+TEST_F(CryptStageTest, ChunksReadFromSeveralThreads) {
+  const std::string data = PatternBytes(16 * kChunk);
+  TM_ASSERT_OK(Encrypt(fs_, "t.tmenc", data, key_));
+  TM_ASSERT_OK_AND_ASSIGN(std::unique_ptr<RandomAccessFile> in, fs_.OpenForRead("t.tmenc"));
+  TM_ASSERT_OK_AND_ASSIGN(std::unique_ptr<CryptReader> r, CryptReader::Open(*in, key_));
+  std::vector<std::string> chunks(r->chunk_count());
+  std::vector<absl::Status> results(r->chunk_count());
+  {
+    std::vector<std::jthread> threads;
+    for (size_t t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (size_t i = t; i < chunks.size(); i += 4) results[i] = r->ReadChunk(i, chunks[i]);
+      });
+    }
+  }
+  std::string joined;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    TM_ASSERT_OK(results[i]);
+    joined += chunks[i];
+  }
+  EXPECT_EQ(joined, data);
 }
 
 TEST_F(CryptStageTest, RejectsBadChunkSize) {
