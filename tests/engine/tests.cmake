@@ -46,3 +46,5 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/page_tracking_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/redo_follower_test.cc
 )
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/verify_test.cc)
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/verify_report_test.cc)

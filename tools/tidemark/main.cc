@@ -14,6 +14,7 @@
 #include "tools/tidemark/prepare_command.h"
 #include "tools/tidemark/redo_follow_command.h"
 #include "tools/tidemark/restore_command.h"
+#include "tools/tidemark/verify_command.h"
 
 namespace {
 
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
   CLI::App* prepare_cmd = AddPrepareCommand(app, prepare);
   RedoFollowFlags redo_follow;
   CLI::App* redo_follow_cmd = AddRedoFollowCommand(app, redo_follow);
+  VerifyFlags verify;
+  CLI::App* verify_cmd = AddVerifyCommand(app, verify);
   std::vector<std::string> args = Normalize(argc, argv);
   backup.command_line.assign(argv, argv + argc);
   try {
@@ -77,5 +80,6 @@ int main(int argc, char** argv) {
   if (restore_cmd->parsed()) return RunRestoreCommand(restore);
   if (prepare_cmd->parsed()) return RunPrepareCommand(prepare);
   if (redo_follow_cmd->parsed()) return RunRedoFollowCommand(redo_follow);
+  if (verify_cmd->parsed()) return RunVerifyCommand(verify);
   return kExitUsage;
 }
