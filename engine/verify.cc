@@ -305,13 +305,18 @@ class Verifier {
 
   void PlanTablespaceChecks() {
     absl::StatusOr<std::vector<TablespaceTarget>> found = FindTablespaces(fs_, {o_.target_dir});
-    if (!found.ok()) {
-      if (!absl::IsNotFound(found.status())) {
-        problems_.Add(Kind::kUnreadable, "", std::string(found.status().message()));
-      }
-      return;
+    if (found.ok()) {
+      targets_ = std::move(*found);
+    } else if (!absl::IsNotFound(found.status())) {
+      problems_.Add(Kind::kUnreadable, "", std::string(found.status().message()));
     }
-    targets_ = std::move(*found);
+    // Tablespaces created during the copy are stored whole as "db/t.new" (ddl_tracker.h),
+    // which the finder does not look for.
+    for (const auto& [path, size] : on_disk_) {
+      if (!path.ends_with(".new")) continue;
+      const std::string full = io::JoinPath(o_.target_dir, path);
+      targets_.push_back({.path = full, .files = {full}, .kind = TablespaceKind::kFilePerTable});
+    }
     for (const TablespaceTarget& t : targets_) {
       tasks_.push_back([this, &t] { CheckTablespace(t); });
     }

@@ -175,6 +175,15 @@ TEST_F(VerifyTest, FlippedPageByteNamesThePage) {
   EXPECT_EQ(r.problems.size(), 2u);
 }
 
+TEST_F(VerifyTest, TablespaceCreatedDuringTheCopyIsChecked) {
+  files_["db/n.new"] = {Str(Tablespace(kC + 60)), FileKind::kInnodbTablespace};
+  Write();
+  Flip("db/n.new", 3 * kPage + 200);
+  const VerifyResult r = Verify();
+  EXPECT_THAT(r.problems, Contains(PageProblem(K::kPage, "db/n.new", 3)));
+  EXPECT_EQ(r.tablespaces_checked, 2u);
+}
+
 TEST_F(VerifyTest, PageLsnBeyondLastLsn) {
   files_["db/t.ibd"].first = Str(Tablespace(last_lsn_ + 1));
   Write();

@@ -42,7 +42,9 @@ TEST(VerifyTest, CleanBackupPassesAndDamageIsNamed) {
       "CREATE TABLE vt.m (id INT PRIMARY KEY, v VARCHAR(200)) ENGINE=MyISAM;"
       "INSERT INTO vt.m SELECT seq, RPAD(MD5(seq), 150, '.') FROM vt.seq_1_to_1000"));
   const std::string backup = tmp.Join("backup");
-  TM_ASSERT_OK_AND_ASSIGN(CommandResult b, Tidemark(TidemarkBackupArgs(*server, backup, {})));
+  // A checkpoint first, so that vt.t is copied as vt/t.ibd (not as vt/t.new, a table created
+  // after the checkpoint the copy starts from).
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult b, Tidemark(TidemarkBackupArgs(*server, backup, {"--innodb-log-checkpoint-now"})));
   ASSERT_EQ(b.exit_code, 0) << b.Describe();
 
   TM_ASSERT_OK_AND_ASSIGN(CommandResult clean, Tidemark({"verify", "--target-dir", backup}));
