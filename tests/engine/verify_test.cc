@@ -11,6 +11,7 @@
 #include "engine/backup_metadata.h"
 #include "engine/delta_file.h"
 #include "engine/manifest.h"
+#include "engine/prepare_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "innodb/redo/backup_log.h"
@@ -231,6 +232,27 @@ TEST_F(VerifyTest, SeveralProblemsAllReported) {
   EXPECT_THAT(r.problems, Contains(PageProblem(K::kPage, "db/t.ibd", 3)));
   EXPECT_THAT(r.problems, Contains(Problem(K::kRedo, "ib_logfile0")));
   EXPECT_EQ(r.problems.size(), 6u);  // and the hash of t.ibd, the size of ib_logfile0
+}
+
+TEST_F(VerifyTest, PreparedBackupChecksWhatPrepareLeavesAlone) {
+  Write();
+  // What prepare does: pages rewritten, the 12304-byte log, backup_type log-applied.
+  Put("db/t.ibd", Str(Tablespace(last_lsn_ - 16)));
+  Put("ib_logfile0", Str(BuildPreparedLog(Lsn(last_lsn_), "Backup 10.11.19")));
+  Put("xtrabackup_checkpoints",
+      FormatXtrabackupCheckpoints({.backup_type = BackupType::kLogApplied, .to_lsn = Lsn(kC),
+                                   .last_lsn = Lsn(last_lsn_)}));
+  Put("tidemark_chain", "chain");
+  VerifyResult r = Verify();
+  EXPECT_TRUE(r.prepared);
+  EXPECT_THAT(r.problems, IsEmpty());
+  EXPECT_TRUE(r.redo_checked);
+  // Non-InnoDB files are still compared, and pages still judged.
+  Flip("db/t.frm", 1);
+  Flip("db/t.ibd", 3 * kPage + 200);
+  r = Verify();
+  EXPECT_THAT(r.problems, ElementsAre(Problem(K::kHash, "db/t.frm"),
+                                      PageProblem(K::kPage, "db/t.ibd", 3)));
 }
 
 TEST_F(VerifyTest, NotABackup) {
