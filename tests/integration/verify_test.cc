@@ -22,6 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 void FlipByte(const std::string& path, std::streamoff offset) {
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -73,6 +74,25 @@ TEST(VerifyTest, CleanBackupPassesAndDamageIsNamed) {
   EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.Describe();
   EXPECT_THAT(clean.out, HasSubstr("': ok; checked"));
   EXPECT_THAT(clean.out, HasSubstr("the redo log"));
+
+  // An incremental on top: its deltas and chain verify against its base, not another backup.
+  TM_ASSERT_OK(server->Query("UPDATE vt.t SET v = 'changed' WHERE id < 100"));
+  const std::string inc = tmp.Join("inc");
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult i,
+                          Tidemark(TidemarkBackupArgs(*server, inc, {"--incremental-basedir", backup})));
+  ASSERT_EQ(i.exit_code, 0) << i.Describe();
+  TM_ASSERT_OK_AND_ASSIGN(
+      CommandResult inc_ok,
+      Tidemark({"verify", "--target-dir", inc, "--incremental-basedir", backup}));
+  EXPECT_EQ(inc_ok.exit_code, 0) << inc_ok.out << inc_ok.Describe();
+  EXPECT_THAT(inc_ok.out, Not(HasSubstr(" 0 deltas")));
+  TM_ASSERT_OK_AND_ASSIGN(
+      CommandResult wrong_base,
+      Tidemark({"verify", "--target-dir", inc, "--incremental-basedir", loaded}));
+  EXPECT_EQ(wrong_base.exit_code, 3) << wrong_base.out << wrong_base.Describe();
+  // The other backup may well share the checkpoint (to_lsn) if none happened in between:
+  // the manifest's base uuid still tells them apart.
+  EXPECT_THAT(wrong_base.out, HasSubstr("chain: "));
 
   FlipByte(backup + "/vt/t.ibd", 3 * 16384 + 1000);  // the clustered index root
   fs::resize_file(backup + "/vt/m.MYD", fs::file_size(backup + "/vt/m.MYD") / 2);
