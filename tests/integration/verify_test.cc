@@ -1,6 +1,7 @@
-// `tidemark verify` on a real backup of a running MariaDB 10.11 server: the backup verifies
-// clean; after a flipped byte in a page of an .ibd, a truncated file and a flipped byte in a
-// .frm, verify names all three and exits 3.
+// `tidemark verify` on real backups of a running MariaDB 10.11 server: a backup (also one taken
+// under write load) verifies clean, an incremental verifies against its base and not against
+// another backup; after a flipped byte in a page of an .ibd, a truncated file and a flipped
+// byte in a .frm, verify names all three and exits 3.
 #include <filesystem>
 #include <fstream>
 #include <string>
