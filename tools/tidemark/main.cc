@@ -15,6 +15,7 @@
 #include "tools/tidemark/prepare_command.h"
 #include "tools/tidemark/redo_follow_command.h"
 #include "tools/tidemark/restore_command.h"
+#include "tools/tidemark/verify_command.h"
 
 namespace {
 
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
   CLI::App* decompress_cmd = AddDecompressCommand(app, decompress);
   DecodeFlags decrypt;
   CLI::App* decrypt_cmd = AddDecryptCommand(app, decrypt);
+  VerifyFlags verify;
+  CLI::App* verify_cmd = AddVerifyCommand(app, verify);
   std::vector<std::string> args = Normalize(argc, argv);
   backup.command_line.assign(argv, argv + argc);
   try {
@@ -84,5 +87,6 @@ int main(int argc, char** argv) {
   if (redo_follow_cmd->parsed()) return RunRedoFollowCommand(redo_follow);
   if (decompress_cmd->parsed()) return RunDecompressCommand(decompress);
   if (decrypt_cmd->parsed()) return RunDecryptCommand(decrypt);
+  if (verify_cmd->parsed()) return RunVerifyCommand(verify);
   return kExitUsage;
 }
