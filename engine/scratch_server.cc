@@ -35,7 +35,9 @@ using SteadyClock = std::chrono::steady_clock;
 absl::StatusOr<std::string> FindMariadbd() {
   std::vector<std::string> dirs;
   if (const char* path = std::getenv("PATH")) {
-    for (std::string_view d : absl::StrSplit(path, ':')) dirs.emplace_back(d.empty() ? "." : d);
+    for (absl::string_view d : absl::StrSplit(path, ':')) {
+      dirs.emplace_back(d.empty() ? std::string(".") : std::string(d));
+    }
   }
   for (const char* d : {"/usr/local/sbin", "/usr/sbin", "/sbin"}) dirs.emplace_back(d);
   for (const std::string& d : dirs) {
@@ -263,7 +265,7 @@ StartFailure ClassifyStartFailure(std::string_view log) {
       "Please consult the Knowledge Base to find out how to run mysqld as root",
       "Fatal error: Can't change to run as user", "Could not open required defaults file"};
   for (std::string_view marker : kEnvironment) {
-    if (absl::StrContains(log, marker)) return StartFailure::kEnvironment;
+    if (log.find(marker) != std::string_view::npos) return StartFailure::kEnvironment;
   }
   return StartFailure::kData;
 }

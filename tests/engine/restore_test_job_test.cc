@@ -81,7 +81,8 @@ class RestoreTestJobTest : public ::testing::Test {
     env.start_server = [this, start](const ScratchServerOptions& o)
         -> absl::StatusOr<std::unique_ptr<RunningServer>> {
       log_.options = o;
-      datadir_files_ = fs_.ListDir(io::JoinPath(o.datadir, "db")).value_or({}).size();
+      auto listed = fs_.ListDir(io::JoinPath(o.datadir, "db"));
+      datadir_files_ = listed.ok() ? listed->size() : 0;
       if (!start.ok()) return start;
       return std::make_unique<FakeServer>(log_, std::move(pending_));
     };
