@@ -263,7 +263,7 @@ StartFailure ClassifyStartFailure(std::string_view log) {
       "No space left on device", "Errcode: 28", "Out of memory", "Cannot allocate memory",
       "Too many open files", "Address already in use", "Can't start server",
       "Please consult the Knowledge Base to find out how to run mysqld as root",
-      "Fatal error: Can't change to run as user", "Could not open required defaults file"};
+      "Fatal error: Can't change to run as user", "Could not open required defaults file", "Can't change dir to"};
   for (std::string_view marker : kEnvironment) {
     if (log.find(marker) != std::string_view::npos) return StartFailure::kEnvironment;
   }

@@ -31,19 +31,25 @@ void ReadCheckResult(const SqlResult& result, TableCheck& table) {
   const auto text_col = result.ColumnIndex("Msg_text");
   bool error = false;
   bool unsupported = false;
+  std::string last_error;
   for (const SqlRow& row : result.rows) {
     const std::string type = absl::AsciiStrToLower(Cell(row, type_col));
     const std::string text = Cell(row, text_col);
     if (type == "status") {
       table.status = text;
     } else {
-      if (type == "error") error = true;
+      if (type == "error") {
+        error = true;
+        last_error = text;
+      }
       if (absl::StrContains(text, "doesn't support check")) unsupported = true;
       table.messages.push_back(absl::StrFormat("%s: %s", type, text));
     }
   }
   table.checked = !result.rows.empty();
   if (table.status.empty() && unsupported) table.status = "not supported by the engine";
+  // InnoDB may end with an "error Corrupt" row and no status row (ha_innobase::check).
+  if (table.status.empty() && error) table.status = last_error;
   const bool status_ok = table.status == "OK" || table.status == "Table is already up to date" ||
                          (table.status.empty() && unsupported);
   table.ok = table.checked && !error && status_ok;

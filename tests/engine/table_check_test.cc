@@ -59,6 +59,18 @@ TEST(TableCheckTest, CorruptTableFailsWithItsMessages) {
   EXPECT_THAT(t.messages[2], HasSubstr("Index for table 't' is corrupt"));
 }
 
+TEST(TableCheckTest, ErrorRowWithoutStatusRowIsTheStatus) {
+  ScriptedSqlSession s;
+  ExpectList(s, {{"db", "t"}});
+  s.Expect("CHECK TABLE `db`.`t`")
+      .Returns(kCheckColumns, {{"db.t", "check", "warning", "InnoDB: The B-tree of index PRIMARY is corrupted."},
+                               {"db.t", "check", "error", "Corrupt"}});
+  s.Expect("SELECT COUNT(*) FROM `db`.`t`").ReturnsValue("COUNT(*)", "2");
+  TM_ASSERT_OK_AND_ASSIGN(TableCheckReport r, CheckAllTables(s, {}));
+  EXPECT_FALSE(r.tables[0].ok);
+  EXPECT_EQ(r.tables[0].status, "Corrupt");
+}
+
 TEST(TableCheckTest, AnErrorRowFailsEvenWithStatusOk) {
   ScriptedSqlSession s;
   ExpectList(s, {{"db", "t"}});

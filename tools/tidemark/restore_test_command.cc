@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "absl/strings/str_format.h"
 #include "engine/restore_test_job.h"
@@ -85,7 +86,14 @@ CLI::App* AddRestoreTestCommand(CLI::App& app, RestoreTestFlags& f) {
   return cmd;
 }
 
-int RunRestoreTestCommand(const RestoreTestFlags& f) {
+int RunRestoreTestCommand(const RestoreTestFlags& flags) {
+  // mariadbd changes into its datadir: every path it is given must be absolute.
+  RestoreTestFlags f = flags;
+  for (std::string* path : {&f.target_dir, &f.scratch_dir, &f.mariadbd}) {
+    std::error_code ec;
+    if (!path->empty()) *path = std::filesystem::absolute(*path, ec).lexically_normal().string();
+    while (path->size() > 1 && path->back() == '/') path->pop_back();
+  }
   auto fs = io::NewPosixFileSystem();
   engine::RestoreTestEnv env{.fs = *fs};
   env.on_note = [](std::string_view note) {
