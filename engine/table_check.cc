@@ -47,11 +47,11 @@ void ReadCheckResult(const SqlResult& result, TableCheck& table) {
     }
   }
   table.checked = !result.rows.empty();
+  const bool status_ok = table.status == "OK" || table.status == "Table is already up to date" ||
+                         (table.status.empty() && unsupported);
   if (table.status.empty() && unsupported) table.status = "not supported by the engine";
   // InnoDB may end with an "error Corrupt" row and no status row (ha_innobase::check).
   if (table.status.empty() && error) table.status = last_error;
-  const bool status_ok = table.status == "OK" || table.status == "Table is already up to date" ||
-                         (table.status.empty() && unsupported);
   table.ok = table.checked && !error && status_ok;
   if (!table.checked) table.status = "CHECK TABLE returned nothing";
 }
