@@ -5,10 +5,12 @@
 //      behind.
 //  (b) On a prepared copy whose items.ibd has bytes flipped in a leaf page in the middle of
 //      the file (checksum not fixed), it must exit 3 and name shop.items, and clean up too.
+//  (c) With --keep, the server stays up on the socket it names until it is shut down.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -133,6 +135,29 @@ TEST(RestoreTestTest, GoodBackupPassesAndDamagedPageNamesTheTable) {
   EXPECT_THAT(bad.out, ::testing::Not(HasSubstr("FAILED  shop.orders"))) << bad.Describe();
   EXPECT_THAT(bad.err, HasSubstr("restore-test of '" + damaged + "' FAILED"));
   ExpectCleanedUp(scratch);
+
+  // (c) --keep: the server stays up on the copy, answers on the socket the report gives, and
+  // is what ExpectCleanedUp would catch; it goes away on SHUTDOWN.
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult kept,
+                          Tidemark({"restore-test", "--target-dir", damaged, "--scratch-dir",
+                                    scratch, "--keep", "--json"}));
+  EXPECT_EQ(kept.exit_code, 3) << kept.Describe();
+  const nlohmann::json k = nlohmann::json::parse(kept.out);
+  ASSERT_TRUE(k.contains("kept")) << kept.out;
+  const std::string socket = k["kept"]["socket"];
+  EXPECT_THAT(kept.err, HasSubstr("mariadb --socket=" + socket));
+  EXPECT_THAT(ProcessesMentioning(scratch), ::testing::SizeIs(1));
+  {
+    TM_ASSERT_OK_AND_ASSIGN(auto conn, SqlConnection::Connect(socket));
+    TM_ASSERT_OK_AND_ASSIGN(auto rows, conn->QueryRows("SELECT COUNT(*) FROM shop.orders"));
+    EXPECT_EQ(rows[0][0], "123");
+    conn->Query("SHUTDOWN").IgnoreError();
+  }
+  for (int i = 0; i < 600 && !ProcessesMentioning(scratch).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_THAT(ProcessesMentioning(scratch), ::testing::IsEmpty());
+  fs::remove_all(k["kept"]["scratch_dir"].get<std::string>());
 }
 
 TEST(RestoreTestTest, NotABackupIsExit4AndMissingServerIsExit6) {
