@@ -16,6 +16,7 @@
 #include "tools/tidemark/redo_follow_command.h"
 #include "tools/tidemark/restore_command.h"
 #include "tools/tidemark/verify_command.h"
+#include "tools/tidemark/restore_test_command.h"
 
 namespace {
 
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
   CLI::App* compare_cmd = AddCompareCommand(app, compare);
   RestoreFlags restore;
   CLI::App* restore_cmd = AddRestoreCommand(app, restore);
+  RestoreTestFlags restore_test;
+  CLI::App* restore_test_cmd = AddRestoreTestCommand(app, restore_test);
   PrepareFlags prepare;
   CLI::App* prepare_cmd = AddPrepareCommand(app, prepare);
   RedoFollowFlags redo_follow;
@@ -83,6 +86,7 @@ int main(int argc, char** argv) {
   if (backup_cmd->parsed()) return RunBackupCommand(backup);
   if (compare_cmd->parsed()) return RunCompareCommand(compare);
   if (restore_cmd->parsed()) return RunRestoreCommand(restore);
+  if (restore_test_cmd->parsed()) return RunRestoreTestCommand(restore_test);
   if (prepare_cmd->parsed()) return RunPrepareCommand(prepare);
   if (redo_follow_cmd->parsed()) return RunRedoFollowCommand(redo_follow);
   if (decompress_cmd->parsed()) return RunDecompressCommand(decompress);
