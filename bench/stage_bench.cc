@@ -38,7 +38,8 @@ std::string TablespaceLikeData() {
       char row[100] = {};
       // The last field is a random token (a hash, a uuid): the part that does not compress.
       std::snprintf(row, sizeof(row), "%08llu|%s|%u|%u|2026-11-%02u|balance=%u|%08x%08x%08x%08x",
-                    static_cast<unsigned long long>(id), kNames[rng() % 7], static_cast<unsigned>(1000 + rng() % 50),
+                    static_cast<unsigned long long>(id), kNames[rng() % 7],
+                    static_cast<unsigned>(1000 + rng() % 50),
                     static_cast<unsigned>(id % 997), 1 + static_cast<unsigned>(rng() % 28),
                     static_cast<unsigned>(rng() % 100000), static_cast<unsigned>(rng()),
                     static_cast<unsigned>(rng()), static_cast<unsigned>(rng()),
