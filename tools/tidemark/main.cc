@@ -10,6 +10,7 @@
 #include "tools/tidemark/backup_command.h"
 #include "tools/tidemark/compare_command.h"
 #include "tools/tidemark/exit_codes.h"
+#include "tools/tidemark/extract_command.h"
 #include "tools/tidemark/inspect_command.h"
 #include "tools/tidemark/prepare_command.h"
 #include "tools/tidemark/redo_follow_command.h"
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
   CLI::App* prepare_cmd = AddPrepareCommand(app, prepare);
   RedoFollowFlags redo_follow;
   CLI::App* redo_follow_cmd = AddRedoFollowCommand(app, redo_follow);
+  ExtractFlags extract;
+  CLI::App* extract_cmd = AddExtractCommand(app, extract);
   std::vector<std::string> args = Normalize(argc, argv);
   backup.command_line.assign(argv, argv + argc);
   try {
@@ -77,5 +80,6 @@ int main(int argc, char** argv) {
   if (restore_cmd->parsed()) return RunRestoreCommand(restore);
   if (prepare_cmd->parsed()) return RunPrepareCommand(prepare);
   if (redo_follow_cmd->parsed()) return RunRedoFollowCommand(redo_follow);
+  if (extract_cmd->parsed()) return RunExtractCommand(extract);
   return kExitUsage;
 }
