@@ -122,6 +122,13 @@ std::shared_ptr<Entry> Extractor::NextLocked(XbstreamChunk& chunk) {
 }
 
 absl::Status Extractor::RenameOrRemove(const XbstreamChunk& chunk) {
+  // A file closed by an E chunk just before may still be being renamed into place.
+  for (const std::string* path : {&chunk.path, &chunk.new_path}) {
+    auto it = closing_.find(*path);
+    if (it == closing_.end()) continue;
+    if (std::shared_ptr<Entry> e = it->second.lock()) absl::MutexLock wait(&e->mu);
+    closing_.erase(it);
+  }
   if (chunk.type == XbstreamChunkType::kRemove) {
     removed_ += 1;
     return Target(Annotate(fs_.RemoveFile(FullPath(chunk.path)),
