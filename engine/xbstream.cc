@@ -101,6 +101,14 @@ absl::Status TagXbstreamError(absl::Status status, XbstreamErrorKind kind) {
 
 // ---- Writer.
 
+XbstreamSink WritableFileSink(io::WritableFile& file) {
+  return [&file](ByteSpan b) { return file.Append(b); };
+}
+
+XbstreamSink FdSink(int fd, std::string name) {
+  return [fd, name = std::move(name)](ByteSpan b) { return io::WriteAllToFd(fd, name, b); };
+}
+
 // One file of the stream: a buffer of up to chunk_size bytes at file offset pos_.
 class XbstreamFile final : public io::WritableFile {
  public:

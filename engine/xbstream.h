@@ -69,6 +69,12 @@ absl::Status TagXbstreamError(absl::Status status, XbstreamErrorKind kind);
 // chunks (the writer holds its lock). E.g. [](ByteSpan b) { return io::WriteAllToFd(1, ...); }.
 using XbstreamSink = std::function<absl::Status(ByteSpan)>;
 
+// A sink appending to `file`, which must outlive the writer (closing it is the caller's).
+XbstreamSink WritableFileSink(io::WritableFile& file);
+// A sink writing to the file descriptor `fd` (e.g. 1 for stdout; not closed), `name` naming it
+// in errors (io::WriteAllToFd).
+XbstreamSink FdSink(int fd, std::string name);
+
 // Writes an xbstream to a sink. Thread-safe: OpenFile, and the files it returns (each used by
 // one thread at a time, like every io::WritableFile), run on many threads; their chunks
 // interleave in the stream. The writer must outlive the files it opened.

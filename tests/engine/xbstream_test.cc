@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "innodb/base/crc32.h"
+#include "tests/support/mem_file_system.h"
 #include "tests/support/status_macros.h"
 #include "tests/support/test_bytes.h"
 
@@ -85,6 +86,17 @@ TEST(XbstreamTest, PayloadChunkBytesAreMariadbBackupsLayout) {
   EXPECT_EQ(out.data, P("db/t.frm", 0, "abc") + E("db/t.frm"));
   EXPECT_EQ(out.data.substr(0, 14), std::string("XBSTCK01\0P\x08\0\0\0", 14));
   EXPECT_EQ(w.bytes_written(), out.data.size());
+}
+
+TEST(XbstreamTest, WritableFileSinkAppendsChunks) {
+  testing::MemFileSystem fs;
+  TM_ASSERT_OK_AND_ASSIGN(auto out, fs.OpenForWrite("s.xb"));
+  XbstreamWriter w(WritableFileSink(*out));
+  TM_ASSERT_OK(Write(w, "f", "xyz"));
+  TM_ASSERT_OK(w.Finish());
+  TM_ASSERT_OK(out->Close());
+  TM_ASSERT_OK_AND_ASSIGN(std::string data, io::ReadFileToString(fs, "s.xb"));
+  EXPECT_EQ(data, P("f", 0, "xyz") + E("f"));
 }
 
 TEST(XbstreamTest, RoundTripInterleavedFilesInSmallChunks) {

@@ -60,9 +60,9 @@ std::vector<std::string> TreeDiff(const std::map<std::string, std::string>& a,
 class XbstreamIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!RequirePrograms({"mariadbd", "mariadb-install-db", "mariadb", "mariadb-backup",
-                          "mbstream"})) {
-      return;
+    for (const char* p : {"mariadbd", "mariadb-install-db", "mariadb", "mariadb-backup",
+                          "mbstream"}) {
+      if (!FindProgram(p).ok()) return;  // SetUp reports it, per test
     }
     auto server = TestServer::Start();
     ASSERT_TRUE(server.ok()) << server.status();
@@ -73,6 +73,7 @@ class XbstreamIntegrationTest : public ::testing::Test {
         "ROW_FORMAT=COMPRESSED; INSERT INTO db.c SELECT seq, REPEAT('x', 3000) FROM "
         "seq_1_to_500; CREATE TABLE db.a (id INT) ENGINE=Aria; INSERT INTO db.a VALUES (1)"));
     scratch_ = new TempDir();
+    fs::create_directories(scratch_->Join("mbtarget"));
     auto r = RunCommand({"mariadb-backup", "--backup", "--stream=xbstream", "--parallel=2",
                          "--target-dir=" + scratch_->Join("mbtarget"),
                          "--socket=" + (*server)->socket(), "--user=root"},
@@ -88,7 +89,9 @@ class XbstreamIntegrationTest : public ::testing::Test {
     scratch_ = nullptr;
   }
   void SetUp() override {
-    if (stream_ == nullptr) GTEST_SKIP() << "no stream (programs missing or setup failed)";
+    TM_REQUIRE_PROGRAMS("mariadbd", "mariadb-install-db", "mariadb", "mariadb-backup",
+                        "mbstream");
+    ASSERT_NE(stream_, nullptr) << "no stream: the suite's setup failed (see above)";
   }
 
   // `tidemark extract` of `stream` (from stdin, or from FILE when `as_file`) into `dir`.
