@@ -164,9 +164,9 @@ struct XbstreamReaderOptions {
 //    "...: out-of-order chunk of 'x': file offset 2048, expected 1024", "...: payload length N
 //    of 'x' exceeds 1073741824", "...: rename chunk for 'x', which is open", checksum mismatch;
 //  - kInput, OutOfRange "truncated stream 'stdin': the chunk of 'x' at byte N ends at byte M,
-//    the input ends at byte K", "truncated stream 'stdin': ends at byte K inside a chunk
-//    header", "truncated stream 'stdin': ends at byte K with 2 files not closed by an end
-//    chunk: 'a', 'b'"; and the source's read errors.
+//    the input at byte K", "...: the chunk of 'x' at byte N is cut off at byte K" (inside its
+//    fixed fields), "...: ends at byte K inside the header of the chunk at byte N", "...: ends
+//    at byte K with 2 files not closed by an end chunk: 'a', 'b'"; the source's read errors.
 class XbstreamReader {
  public:
   explicit XbstreamReader(io::ByteSource& in, XbstreamReaderOptions options = {});
