@@ -48,7 +48,7 @@ class Extractor {
 
  private:
   void Work();
-  // Reads the next chunk and locks its entry; null at the end or on error (then stop_ is set).
+  // Reads the next chunk and locks its entry; null at the end or on error (done_reading_).
   std::shared_ptr<Entry> NextLocked(XbstreamChunk& chunk);
   absl::Status RenameOrRemove(const XbstreamChunk& chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Apply(Entry& e, const XbstreamChunk& chunk);
@@ -65,7 +65,8 @@ class Extractor {
   const std::string dir_;
   const std::string stream_name_;
   const ExtractOptions options_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> done_reading_{false};  // the end of the stream, or an error
+  std::atomic<bool> failed_{false};        // an error: chunks already read are dropped
   std::atomic<uint64_t> files_{0}, bytes_{0}, chunks_{0}, removed_{0};
 
   absl::Mutex mu_;  // the reader and the table of open files
@@ -81,17 +82,18 @@ class Extractor {
 void Extractor::Fail(absl::Status s) {
   absl::MutexLock lock(&error_mu_);
   if (error_.ok()) error_ = std::move(s);
-  stop_ = true;
+  failed_ = true;
+  done_reading_ = true;
 }
 
 std::shared_ptr<Entry> Extractor::NextLocked(XbstreamChunk& chunk) {
   absl::MutexLock lock(&mu_);
   for (;;) {
-    if (stop_) return nullptr;
+    if (done_reading_) return nullptr;
     absl::StatusOr<bool> got = reader_.Next(chunk);
     if (!got.ok() || !*got) {
       if (!got.ok()) Fail(got.status());
-      stop_ = true;
+      done_reading_ = true;
       return nullptr;
     }
     chunks_ += 1;
@@ -141,7 +143,7 @@ absl::Status Extractor::RenameOrRemove(const XbstreamChunk& chunk) {
 
 absl::Status Extractor::Open(Entry& e) {
   if (e.previous != nullptr) {  // the same path, closed by an E chunk another worker handles
-    absl::MutexLock wait(&e.previous->mu);
+    { absl::MutexLock wait(&e.previous->mu); }
     e.previous.reset();
   }
   const std::string full = FullPath(e.path);
@@ -205,7 +207,8 @@ void Extractor::Work() {
   for (;;) {
     std::shared_ptr<Entry> entry = NextLocked(chunk);
     if (entry == nullptr) return;
-    if (stop_) {  // another worker failed while this one waited for the file
+    if (failed_) {  // another worker failed while this one waited for the file
+      RemovePartial(*entry);  // it may have left open_ already (an E chunk)
       entry->mu.Unlock();
       return;
     }

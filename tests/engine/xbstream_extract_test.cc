@@ -107,6 +107,21 @@ TEST(XbstreamExtractTest, InterleavedFilesWithFourWorkers) {
             (std::vector<std::string>{"d0/f", "d1/f", "d2/f", "empty"}));
 }
 
+// Workers reaching the end of the stream must not drop chunks other workers still hold.
+TEST(XbstreamExtractTest, EveryFileCompletesWhenWorkersReachTheEnd) {
+  StreamBuilder b;
+  for (int i = 0; i < 16; ++i) {
+    TM_ASSERT_OK(b.writer().WriteFile(absl::StrFormat("f%02d", i), AsBytes(PatternBytes(i, i))));
+  }
+  const std::string stream = b.data();
+  for (int round = 0; round < 200; ++round) {
+    MemFileSystem fs;
+    TM_ASSERT_OK_AND_ASSIGN(ExtractSummary sum, Extract(fs, stream, 8));
+    ASSERT_EQ(sum.files, 16u) << "round " << round;
+    ASSERT_EQ(ListTree(fs, "out").size(), 16u) << "round " << round;
+  }
+}
+
 TEST(XbstreamExtractTest, SeekLeavesAHole) {
   StreamBuilder b;
   auto f = *b.writer().OpenFile("h");

@@ -69,9 +69,9 @@ class XbstreamIntegrationTest : public ::testing::Test {
     TM_ASSERT_OK((*server)->Query(
         "CREATE DATABASE db; CREATE TABLE db.t (id INT PRIMARY KEY, v VARCHAR(200)) "
         "ENGINE=InnoDB; INSERT INTO db.t SELECT seq, REPEAT(CHAR(65 + seq % 26), 150) FROM "
-        "seq_1_to_20000; CREATE TABLE db.c (id INT PRIMARY KEY, b BLOB) ENGINE=InnoDB "
+        "db.seq_1_to_20000; CREATE TABLE db.c (id INT PRIMARY KEY, b BLOB) ENGINE=InnoDB "
         "ROW_FORMAT=COMPRESSED; INSERT INTO db.c SELECT seq, REPEAT('x', 3000) FROM "
-        "seq_1_to_500; CREATE TABLE db.a (id INT) ENGINE=Aria; INSERT INTO db.a VALUES (1)"));
+        "db.seq_1_to_500; CREATE TABLE db.a (id INT) ENGINE=Aria; INSERT INTO db.a VALUES (1)"));
     scratch_ = new TempDir();
     fs::create_directories(scratch_->Join("mbtarget"));
     auto r = RunCommand({"mariadb-backup", "--backup", "--stream=xbstream", "--parallel=2",
