@@ -59,5 +59,13 @@ inline uint32_t ReadLe32(ByteSpan b, size_t off) {
 inline uint64_t ReadLe64(ByteSpan b, size_t off) {
   return uint64_t{ReadLe32(b, off + 4)} << 32 | ReadLe32(b, off);
 }
+inline void WriteLe32(MutableByteSpan b, size_t off, uint32_t v) {
+  assert(off + 4 <= b.size());
+  for (int i = 0; i < 4; ++i, v >>= 8) b[off + i] = static_cast<uint8_t>(v);
+}
+inline void WriteLe64(MutableByteSpan b, size_t off, uint64_t v) {
+  WriteLe32(b, off, static_cast<uint32_t>(v));
+  WriteLe32(b, off + 4, static_cast<uint32_t>(v >> 32));
+}
 
 }  // namespace tidemark

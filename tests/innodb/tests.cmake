@@ -22,3 +22,4 @@ list(APPEND TIDEMARK_UNIT_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/apply/index_page_apply_test.cc ${CMAKE_CURRENT_LIST_DIR}/apply/index_page_oracle_test.cc ${CMAKE_CURRENT_LIST_DIR}/apply/page_dir_test.cc
 )
 list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/apply/page_log_store_test.cc ${CMAKE_CURRENT_LIST_DIR}/apply/recovery_scan_test.cc)
+list(APPEND TIDEMARK_UNIT_TESTS ${CMAKE_CURRENT_LIST_DIR}/base/crc32_test.cc)

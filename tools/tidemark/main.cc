@@ -11,6 +11,7 @@
 #include "tools/tidemark/compare_command.h"
 #include "tools/tidemark/decode_command.h"
 #include "tools/tidemark/exit_codes.h"
+#include "tools/tidemark/extract_command.h"
 #include "tools/tidemark/inspect_command.h"
 #include "tools/tidemark/prepare_command.h"
 #include "tools/tidemark/redo_follow_command.h"
@@ -73,6 +74,8 @@ int main(int argc, char** argv) {
   CLI::App* decrypt_cmd = AddDecryptCommand(app, decrypt);
   VerifyFlags verify;
   CLI::App* verify_cmd = AddVerifyCommand(app, verify);
+  ExtractFlags extract;
+  CLI::App* extract_cmd = AddExtractCommand(app, extract);
   std::vector<std::string> args = Normalize(argc, argv);
   backup.command_line.assign(argv, argv + argc);
   try {
@@ -92,5 +95,6 @@ int main(int argc, char** argv) {
   if (decompress_cmd->parsed()) return RunDecompressCommand(decompress);
   if (decrypt_cmd->parsed()) return RunDecryptCommand(decrypt);
   if (verify_cmd->parsed()) return RunVerifyCommand(verify);
+  if (extract_cmd->parsed()) return RunExtractCommand(extract);
   return kExitUsage;
 }
