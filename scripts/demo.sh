@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job on an embedded default: installs and builds (scripts/setup.sh), starts a
 # throwaway MariaDB 10.11 with sample tables in a temporary directory, and while a write load
-# runs: tidemark backup -> tidemark prepare -> tidemark restore into a new datadir -> a second
-# server on it -> CHECK TABLE and the checksums of the backup's binlog position compared; then
-# tidemark inspect of the restored tables. (`tidemark verify` joins when it exists.)
+# runs: tidemark backup -> tidemark verify (every file against the manifest, every page, the
+# redo copy) -> tidemark prepare -> tidemark restore into a new datadir -> a second server on
+# it -> CHECK TABLE and the checksums of the backup's binlog position compared; then tidemark
+# inspect of the restored tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -54,6 +55,8 @@ echo "demo: a write load runs while tidemark backs the server up"
   done ) &
 load=$!
 build/tools/tidemark backup --target-dir "$work/backup" --socket "$work/sock" --user root
+echo "demo: tidemark verify (without restoring)"
+build/tools/tidemark verify --target-dir "$work/backup"
 echo "demo: tidemark prepare"
 build/tools/tidemark prepare --target-dir "$work/backup"
 kill "$load" 2>/dev/null; wait "$load" 2>/dev/null || true
