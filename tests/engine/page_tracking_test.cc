@@ -54,19 +54,8 @@ class TrackingTest : public ::testing::Test {
 
   RedoPageCollectorOptions Probed() { return {.server_log = server_.Probe()}; }
 
-  // Writes ~`bytes` of log changing random pages to `server`, recorded in `expected`.
   void WriteRandom(FakeServer& server, uint64_t bytes, ChangedPages& expected) {
-    const Lsn from = server.lsn();
-    while (server.lsn().value() - from.value() < bytes) {
-      MtrBuilder b;
-      for (int i = 0; i < 1 + static_cast<int>(rng_() % 4); ++i) {
-        const RedoPageId p{SpaceId(1 + rng_() % 3), PageNo(rng_() % 3000)};
-        b.Write(p, 120, Payload(8, 1));
-        expected.AddPage(p.space, p.page);
-      }
-      server.Append(b);
-    }
-    server.Sync();
+    WriteRandomPages(server, rng_, bytes, expected);
   }
   void WriteRandom(uint64_t bytes) { WriteRandom(server_, bytes, expected_); }
   // Writes `bytes` of log to `server`, has `c` read it and saves what it read as one file.

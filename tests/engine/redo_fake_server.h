@@ -5,11 +5,13 @@
 
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "engine/changed_pages.h"
 #include "engine/redo_copier.h"
 #include "gtest/gtest.h"
 #include "innodb/redo/backup_log.h"
@@ -164,6 +166,24 @@ inline Lsn ReadBack(const std::vector<uint8_t>& file, Lsn c0) {
                           framing);
   EXPECT_EQ(after.Read().verdict, innodb::MtrVerdict::kBadSequenceBit);
   return reader.lsn();
+}
+
+// Appends about `bytes` of mtrs to `server`, each writing 1 to 4 random pages of spaces 1..3
+// (pages below 3000), records those pages in `expected`, then syncs: the changed-page
+// trackers' tests compare what they collected with `expected`.
+inline void WriteRandomPages(FakeServer& server, std::mt19937& rng, uint64_t bytes,
+                             ChangedPages& expected) {
+  const Lsn from = server.lsn();
+  while (server.lsn().value() - from.value() < bytes) {
+    innodb::MtrBuilder b;
+    for (int i = 0; i < 1 + static_cast<int>(rng() % 4); ++i) {
+      const innodb::RedoPageId p{SpaceId(1 + rng() % 3), PageNo(rng() % 3000)};
+      b.Write(p, 120, Payload(8, 1));
+      expected.AddPage(p.space, p.page);
+    }
+    server.Append(b);
+  }
+  server.Sync();
 }
 
 class RedoCopierTest : public ::testing::Test {

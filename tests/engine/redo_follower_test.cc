@@ -50,19 +50,7 @@ class FollowerTest : public ::testing::Test {
     EXPECT_TRUE(f.ok()) << f.status();
     return f.ok() ? *std::move(f) : nullptr;
   }
-  void WriteRandom(uint64_t bytes) {
-    const Lsn from = server_.lsn();
-    while (server_.lsn().value() - from.value() < bytes) {
-      MtrBuilder b;
-      for (int i = 0; i < 1 + static_cast<int>(rng_() % 4); ++i) {
-        const RedoPageId p{SpaceId(1 + rng_() % 3), PageNo(rng_() % 3000)};
-        b.Write(p, 120, Payload(8, 1));
-        expected_.AddPage(p.space, p.page);
-      }
-      server_.Append(b);
-    }
-    server_.Sync();
-  }
+  void WriteRandom(uint64_t bytes) { WriteRandomPages(server_, rng_, bytes, expected_); }
   std::vector<Kind> Kinds() const {
     std::vector<Kind> k;
     for (const RedoFollowEvent& e : events_) k.push_back(e.kind);
