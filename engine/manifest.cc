@@ -70,6 +70,11 @@ json FileJson(const ManifestFile& f) {
     j["page_size"] = f.tablespace->page_size;
     j["pages"] = f.tablespace->pages;
   }
+  if (f.stored) {
+    j["stored"] = json{{"suffix", f.stored->suffix},
+                       {"size", f.stored->size},
+                       {"xxh3_128", f.stored->xxh3_128}};
+  }
   return j;
 }
 
@@ -260,6 +265,19 @@ absl::StatusOr<ManifestFile> ReadFile(const Fields& f) {
     TM_ASSIGN_OR_RETURN(t.space_id, f.U32("space_id"));
     TM_ASSIGN_OR_RETURN(t.page_size, f.U32("page_size"));
     TM_ASSIGN_OR_RETURN(t.pages, f.U64("pages"));
+  }
+  if (f.Has("stored")) {
+    TM_ASSIGN_OR_RETURN(Fields s, f.Object("stored"));
+    StoredForm& stored = file.stored.emplace();
+    TM_ASSIGN_OR_RETURN(stored.suffix, s.Str("suffix"));
+    if (stored.suffix != ".zst" && stored.suffix != ".tmenc" && stored.suffix != ".zst.tmenc") {
+      return s.Error("suffix", absl::StrFormat("unknown '%s'", stored.suffix));
+    }
+    TM_ASSIGN_OR_RETURN(stored.size, s.U64("size"));
+    TM_ASSIGN_OR_RETURN(stored.xxh3_128, s.Str("xxh3_128"));
+    if (!io::IsXxh3Hex(stored.xxh3_128)) {
+      return s.Error("xxh3_128", absl::StrFormat("'%s' is not 32 hex digits", stored.xxh3_128));
+    }
   }
   return file;
 }

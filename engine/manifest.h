@@ -50,12 +50,25 @@ struct TablespaceFileInfo {
   bool operator==(const TablespaceFileInfo&) const = default;
 };
 
+// How a file of a compressed or encrypted backup is stored: as `path + suffix`, e.g.
+// "db/t.ibd.zst.tmenc", with the size and digest of those stored bytes. The file's own size
+// and digest stay those of its plain contents, so the manifest checks the file as it was
+// written and after `tidemark decompress` / `decrypt` alike (docs/manifest.md).
+struct StoredForm {
+  std::string suffix;    // ".zst", ".tmenc" or ".zst.tmenc"
+  uint64_t size = 0;     // of the stored file
+  std::string xxh3_128;  // of the stored file
+
+  bool operator==(const StoredForm&) const = default;
+};
+
 struct ManifestFile {
   std::string path;  // relative to the backup directory, '/'-separated, any bytes
   uint64_t size = 0;
   std::string xxh3_128;  // io::ContentHash::xxh3_128
   FileKind kind = FileKind::kNonInnodb;
   std::optional<TablespaceFileInfo> tablespace;
+  std::optional<StoredForm> stored;  // absent: stored plain under `path`
 
   bool operator==(const ManifestFile&) const = default;
 };
@@ -64,7 +77,7 @@ struct ManifestFile {
 struct BackupOptions {
   uint32_t parallel = 1;             // copier threads
   std::string compression = "none";  // e.g. "none", "zstd"
-  std::string encryption = "none";   // e.g. "none", "aes-256-ctr"
+  std::string encryption = "none";   // "none" or "aes-256-gcm"
   std::string format = "directory";  // "directory" or "xbstream"
 
   bool operator==(const BackupOptions&) const = default;

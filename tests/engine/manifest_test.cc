@@ -47,9 +47,11 @@ Manifest FullManifest() {
   m.server_uuid = "server-uuid";
   m.from_lsn = Lsn(40000);
   m.binlog = BinlogPosition{"binlog.000001", 933, "0-1-4", "0-1-4"};
-  m.options = {4, "zstd", "aes-256-ctr", "xbstream"};
-  m.files.push_back(
-      {"db/t.ibd.delta", 32768, kHashB, FileKind::kInnodbDelta, TablespaceFileInfo{5, 8192, 3}});
+  m.options = {4, "zstd", "aes-256-gcm", "xbstream"};
+  m.files.push_back({"db/t.ibd.delta", 32768, kHashB, FileKind::kInnodbDelta,
+                     TablespaceFileInfo{5, 8192, 3}, StoredForm{".zst.tmenc", 2100, kHashA}});
+  m.files.push_back({"db/u.ibd", 65536, kHashB, FileKind::kInnodbTablespace,
+                     TablespaceFileInfo{6, 16384, 4}, StoredForm{".zst", 900, kHashA}});
   m.files.push_back({"ib_logfile0", 15896, kHashA, FileKind::kRedo, std::nullopt});
   m.files.push_back({"db/caf\xe9.frm", 1, kHashA, FileKind::kNonInnodb, std::nullopt});
   m.files.push_back({"db/caf\xc3\xa9.MYD", 1, kHashA, FileKind::kNonInnodb, std::nullopt});
@@ -101,6 +103,21 @@ TEST(ManifestTest, RoundTripsEveryField) {
     EXPECT_EQ(*back, m);
     EXPECT_EQ(SerializeManifest(*back), text);
   }
+}
+
+TEST(ManifestTest, StoredFormOfAnEncodedFile) {
+  std::string text = SerializeManifest(FullManifest());
+  EXPECT_NE(text.find("\"pages\":4,\"stored\":{\"suffix\":\".zst\",\"size\":900,\"xxh3_128\":\"" +
+                      std::string(kHashA) + "\"}}"),
+            std::string::npos)
+      << text;
+  auto error = [&](std::string_view from, std::string_view to) {
+    return ParseManifest(Reseal(Replace(text, from, to)), "m").status();
+  };
+  EXPECT_EQ(error("\"suffix\":\".zst\"", "\"suffix\":\".gz\""),
+            absl::DataLossError("manifest 'm': files[3].stored.suffix: unknown '.gz'"));
+  EXPECT_EQ(error("\"size\":900,", ""),
+            absl::DataLossError("manifest 'm': files[3].stored.size: missing"));
 }
 
 TEST(ManifestTest, PathThatIsNotUtf8IsStoredAsHex) {
