@@ -1,7 +1,7 @@
 // `tidemark decompress` and `tidemark decrypt` on a directory: every `x.zst` becomes `x`, every
 // `x.tmenc` becomes `x` (docs/compression.md, docs/encryption.md). Each output is written to a
-// temporary name and renamed once whole, so a failure never leaves a half file under `x`.
-// Every bad file is reported, not only the first.
+// temporary name and renamed once whole, so a failure never leaves a half file under `x`
+// (encoded_file.h does the decoding). Every bad file is reported, not only the first.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/encoded_file.h"
 #include "io/crypt_stage.h"
 #include "io/file_system.h"
 
@@ -27,22 +28,7 @@ struct DecodeDirOptions {
   const io::CryptKey* key = nullptr;  // kDecrypt: required
 };
 
-// Why one file failed: damaged data (exit 3), an input that cannot be used (wrong key,
-// unreadable, exit 4), or an output that cannot be written (exit 7).
-enum class DecodeFailure { kDamaged, kBadInput, kTarget };
-
-struct DecodeProblem {
-  std::string path;  // relative to the directory, of the encoded file
-  DecodeFailure failure = DecodeFailure::kDamaged;
-  absl::Status status;  // names the file (and the chunk or offset)
-};
-
-struct DecodeDirResult {
-  size_t files = 0;                     // decoded successfully
-  uint64_t bytes_in = 0;                // of those files, encoded
-  uint64_t bytes_out = 0;               // and decoded
-  std::vector<DecodeProblem> problems;  // sorted by path
-};
+using DecodeDirResult = DecodeFilesResult;
 
 // Decodes every file with the kind's suffix under `options.dir` (recursively; symlinks are
 // not followed), writing `x` (mode 0640, replacing an existing `x`) through `x.tidemark-tmp`.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/backup_metadata.h"
 #include "engine/prepare_ddl.h"
+#include "engine/prepare_decode.h"
 #include "engine/prepare_incremental.h"
 #include "engine/prepare_journal.h"
 #include "engine/prepare_log.h"
@@ -36,6 +37,7 @@ class PrepareJob {
   absl::StatusOr<PrepareResult> Run() {
     TM_RETURN_IF_ERROR(Annotate(fs_.Stat(o_.target_dir).status(), "target directory"));
     SetPhase(PreparePhase::kRecovering);
+    TM_RETURN_IF_ERROR(DecodeTarget());
     TM_RETURN_IF_ERROR(FinishInterrupted());
     TM_ASSIGN_OR_RETURN(XtrabackupCheckpoints cp, ReadCheckpoints());
     TM_ASSIGN_OR_RETURN(std::optional<std::string> pending, PendingIncremental());
@@ -85,6 +87,48 @@ class PrepareJob {
     }
     progress_.phase = p;
     if (env_.on_progress) env_.on_progress(progress_);
+  }
+
+  // The encoded files prepare reads or writes, decoded in place before anything reads them
+  // (prepare_decode.h): a rerun after a failure decodes what is left.
+  absl::Status DecodeTarget() {
+    TM_ASSIGN_OR_RETURN(DecodeFilesResult r,
+                        DecodeForPrepare(fs_, o_.target_dir, o_.key, static_cast<int>(o_.parallel)));
+    if (r.files == 0) return absl::OkStatus();
+    result_.decoded_files = r.files;
+    result_.decoded_bytes = r.bytes_out;
+    Note(absl::StrFormat("decoded %d compressed or encrypted files in place (%d bytes -> %d)",
+                         r.files, r.bytes_in, r.bytes_out));
+    return absl::OkStatus();
+  }
+
+  // An encoded incremental is decoded into a scratch copy, which the run then reads instead;
+  // INC itself is only read. Returns the directory to read INC's files from.
+  absl::StatusOr<std::string> IncrementalSource() {
+    const std::string& inc = o_.incremental_dir;
+    TM_ASSIGN_OR_RETURN(bool encoded, HasEncodedFiles(fs_, inc));
+    if (!encoded) return inc;
+    TM_ASSIGN_OR_RETURN(scratch_, ScratchDir());
+    TM_RETURN_IF_ERROR(RemoveTree(fs_, scratch_));  // a killed run's leftover
+    TM_ASSIGN_OR_RETURN(DecodeFilesResult r, DecodeCopy(fs_, inc, scratch_, o_.key));
+    result_.incremental_decoded_files = r.files;
+    Note(absl::StrFormat("decoded the %d compressed or encrypted files of '%s' into '%s'",
+                         r.files, inc, scratch_));
+    return scratch_;
+  }
+
+  absl::StatusOr<std::string> ScratchDir() const {
+    if (!o_.scratch_dir.empty()) return io::JoinPath(o_.scratch_dir, "tidemark-incremental");
+    std::string t = o_.target_dir;
+    while (t.size() > 1 && t.back() == '/') t.pop_back();
+    const std::string_view base = io::BaseName(t);
+    if (base.empty() || base == "." || base == ".." || t == "/") {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "'%s' holds an encoded incremental: give --scratch-dir for its decoded copy (the "
+          "default, next to --target-dir, cannot be derived from '%s')",
+          o_.incremental_dir, o_.target_dir));
+    }
+    return t + ".tidemark-incremental";
   }
 
   // A journal left by a killed prepare is replayed before anything else reads the files.
@@ -255,7 +299,7 @@ class PrepareJob {
   }
 
   const std::string& LogDir() const {
-    return o_.incremental_dir.empty() ? o_.target_dir : o_.incremental_dir;
+    return o_.incremental_dir.empty() ? o_.target_dir : inc_src_;
   }
 
   // The incremental an interrupted prepare was applying (kIncrementalStateName), if any.
@@ -273,6 +317,8 @@ class PrepareJob {
 
   absl::StatusOr<PrepareResult> RunIncremental(const XtrabackupCheckpoints& full_cp,
                                                const std::optional<std::string>& pending);
+  absl::StatusOr<PrepareResult> ApplyIncremental(const XtrabackupCheckpoints& full_cp,
+                                                 const std::optional<std::string>& pending);
 
   std::string ServerVersion() {
     auto text = io::ReadFileToString(fs_, io::JoinPath(LogDir(), kXtrabackupInfoName));
@@ -315,6 +361,8 @@ class PrepareJob {
   std::unique_ptr<PrepareSpaces> spaces_;
   std::unique_ptr<innodb::RecoveryScan> scan_;
   std::unique_ptr<TailPages> tail_;  // from the survey until Recover checked it
+  std::string inc_src_;  // where INC's files are read: INC, or its decoded scratch copy
+  std::string scratch_;  // the scratch copy, when INC is encoded
 };
 
 absl::StatusOr<PrepareResult> PrepareJob::RunIncremental(const XtrabackupCheckpoints& full_cp,
@@ -334,14 +382,33 @@ absl::StatusOr<PrepareResult> PrepareJob::RunIncremental(const XtrabackupCheckpo
         o_.target_dir, *pending, inc, *pending));
   }
   TM_RETURN_IF_ERROR(Annotate(fs_.Stat(inc).status(), "incremental directory"));
-  absl::StatusOr<XtrabackupCheckpoints> inc_cp = ReadXtrabackupCheckpoints(fs_, inc);
+  absl::StatusOr<std::string> src = IncrementalSource();
+  if (src.ok()) inc_src_ = *src;
+  absl::StatusOr<PrepareResult> r = src.ok() ? ApplyIncremental(full_cp, pending)
+                                             : absl::StatusOr<PrepareResult>(src.status());
+  if (!scratch_.empty()) {
+    absl::Status removed = RemoveTree(fs_, scratch_);
+    if (!removed.ok()) {
+      Note(absl::StrFormat("could not remove the scratch copy '%s': %s", scratch_,
+                           removed.message()));
+    }
+  }
+  return r;
+}
+
+// RunIncremental, with INC's files read from inc_src_.
+absl::StatusOr<PrepareResult> PrepareJob::ApplyIncremental(
+    const XtrabackupCheckpoints& full_cp, const std::optional<std::string>& pending) {
+  const std::string& inc = o_.incremental_dir;
+  const std::string& src = inc_src_;
+  absl::StatusOr<XtrabackupCheckpoints> inc_cp = ReadXtrabackupCheckpoints(fs_, src);
   if (absl::IsDataLoss(inc_cp.status()) || absl::IsNotFound(inc_cp.status())) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "%s: '%s' is not a backup tidemark can apply", inc_cp.status().message(), inc));
   }
   TM_RETURN_IF_ERROR(inc_cp.status());
   TM_ASSIGN_OR_RETURN(BackupChain chain, ReadChain(fs_, o_.target_dir, full_cp));
-  const BackupIdentity id = ReadBackupIdentity(fs_, inc);
+  const BackupIdentity id = ReadBackupIdentity(fs_, src);
   if (pending) {
     result_.resumed = true;
     Note(absl::StrFormat("an interrupted prepare was applying '%s': applying it again", inc));
@@ -352,7 +419,7 @@ absl::StatusOr<PrepareResult> PrepareJob::RunIncremental(const XtrabackupCheckpo
   }
   // Everything is read and checked before the first byte of the full backup changes: INC's
   // deltas and metadata, and its redo log from end to end.
-  TM_ASSIGN_OR_RETURN(IncrementalPlan plan, PlanIncremental(fs_, o_.target_dir, inc, *inc_cp,
+  TM_ASSIGN_OR_RETURN(IncrementalPlan plan, PlanIncremental(fs_, o_.target_dir, src, *inc_cp,
                                                                    pending.has_value()));
   TM_RETURN_IF_ERROR(Survey(*inc_cp));
   reader_.reset();
@@ -382,7 +449,7 @@ absl::StatusOr<PrepareResult> PrepareJob::RunIncremental(const XtrabackupCheckpo
   TM_RETURN_IF_ERROR(Recover());
   XtrabackupCheckpoints cp = full_cp;
   TM_RETURN_IF_ERROR(WriteLogAndBinlog(cp));
-  TM_RETURN_IF_ERROR(ReplaceNonInnodbFiles(fs_, o_.target_dir, inc));
+  TM_RETURN_IF_ERROR(ReplaceNonInnodbFiles(fs_, o_.target_dir, src));
   if (cp.to_lsn < inc_cp->to_lsn) {
     cp.to_lsn = inc_cp->to_lsn;
     cp.last_lsn = inc_cp->last_lsn;

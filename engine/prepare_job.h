@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "engine/prepare_apply.h"
 #include "innodb/base/types.h"
+#include "io/crypt_stage.h"
 #include "io/file_system.h"
 
 namespace tidemark::engine {
@@ -36,6 +37,12 @@ struct PrepareOptions {
   // Tests: bytes of stored redo per batch (0: derived from use_memory).
   uint64_t batch_bytes = 0;
   bool journal = true;  // the crash-safety journal; off only for benchmarks
+  // A compressed or encrypted backup (docs/prepare.md "Compressed and encrypted backups"):
+  // the key for its encrypted files (null: none given; an encrypted file is then refused).
+  const io::CryptKey* key = nullptr;
+  // Where an encoded --incremental-dir is decoded: `<scratch_dir>/tidemark-incremental`.
+  // Empty: next to target_dir, as `<target_dir>.tidemark-incremental`. Removed afterwards.
+  std::string scratch_dir;
 };
 
 enum class PreparePhase { kRecovering, kDdl, kScanning, kApplying, kFinishing, kDone, kDeltas };
@@ -70,15 +77,21 @@ struct PrepareResult {
   size_t delta_files = 0;
   uint64_t delta_pages = 0;     // pages written from its deltas
   bool chain_closed = false;    // prepared without --apply-log-only
+  size_t decoded_files = 0;     // encoded files of target_dir decoded in place
+  uint64_t decoded_bytes = 0;   // their decoded size
+  size_t incremental_decoded_files = 0;  // files of an encoded incremental decoded to scratch
 };
 
-// Prepares options.target_dir in place. Errors keep their codes:
+// Prepares options.target_dir in place, first decoding the encoded files it needs
+// (prepare_decode.h). Errors keep their codes:
 //   NotFound         the directory or its ib_logfile0 / xtrabackup_checkpoints is missing
 //   FailedPrecondition an incremental backup (prepare its base, then apply it), an encrypted
 //                    redo log, DDL markers that contradict the files; for --incremental-dir,
 //                    a chain error (CheckChain) or an unfinished incremental of another
 //                    directory
-//   DataLoss         corrupt redo (where and why the log stops), a log that ends before the
+//   FailedPrecondition also: an encrypted file and no key, or a wrong key (nothing changed)
+//   DataLoss         a damaged compressed or encrypted file (named; a rerun finishes what was
+//                    decoded), corrupt redo (where and why the log stops), a log that ends before the
 //                    backup's to_lsn/last_lsn, a tablespace with redo but no file, a page
 //                    past the end of its file, a record that does not apply
 //   ResourceExhausted / other I/O errors from writing the target

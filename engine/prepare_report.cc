@@ -55,7 +55,10 @@ std::string PrepareDoneJson(const PrepareResult& r, double elapsed_seconds) {
                            {"incremental", r.incremental},
                            {"delta_files", r.delta_files},
                            {"delta_pages", r.delta_pages},
-                           {"chain_closed", r.chain_closed}};
+                           {"chain_closed", r.chain_closed},
+                           {"decoded_files", r.decoded_files},
+                           {"decoded_bytes", r.decoded_bytes},
+                           {"incremental_decoded_files", r.incremental_decoded_files}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -63,14 +66,23 @@ std::string PrepareSummaryLine(const PrepareResult& r, double elapsed_seconds) {
   const char* chain = r.chain_closed ? "; chain closed (no more incrementals)"
                                      : "; chain open for incrementals (--apply-log-only)";
   if (r.already_prepared) return absl::StrFormat("the backup is already prepared%s", chain);
+  std::string decoded;
+  if (r.decoded_files > 0) {
+    decoded = absl::StrFormat("%d compressed or encrypted files decoded (%.1f MiB); ",
+                              r.decoded_files, r.decoded_bytes / 1048576.0);
+  }
+  if (r.incremental_decoded_files > 0) {
+    decoded += absl::StrFormat("%d files of the incremental decoded to scratch; ",
+                               r.incremental_decoded_files);
+  }
   const std::string deltas =
       r.incremental ? absl::StrFormat("incremental applied: %d pages from %d delta files; ",
                                       r.delta_pages, r.delta_files)
                     : "";
   return absl::StrFormat(
-      "prepare complete in %.1f s: %sredo applied from LSN %d to %d in %d batch(es), %d pages "
+      "prepare complete in %.1f s: %s%sredo applied from LSN %d to %d in %d batch(es), %d pages "
       "written (%d read, %d entries applied, %d already on disk)%s%s",
-      elapsed_seconds, deltas, r.checkpoint_lsn.value(), r.end_lsn.value(), r.batches,
+      elapsed_seconds, decoded, deltas, r.checkpoint_lsn.value(), r.end_lsn.value(), r.batches,
       r.stats.pages_written, r.stats.pages_read, r.stats.entries_applied,
       r.stats.entries_skipped, r.resumed ? ", after an interrupted prepare" : "", chain);
 }

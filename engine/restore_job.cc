@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "engine/backup_metadata.h"
 #include "engine/data_file_path.h"
+#include "engine/encoded_file.h"
 #include "innodb/base/status.h"
 
 namespace tidemark::engine {
@@ -60,7 +61,7 @@ std::string CnfValue(const BackupMyCnf& cnf, std::string_view key) {
 
 absl::StatusOr<Destinations> DestinationsFor(io::FileSystem& fs, const RestoreOptions& o) {
   BackupMyCnf cnf;
-  auto text = io::ReadFileToString(fs, io::JoinPath(o.backup_dir, kBackupMyCnfName));
+  auto text = ReadPlainOrEncoded(fs, o.backup_dir, kBackupMyCnfName, o.key);
   if (text.ok()) {
     TM_ASSIGN_OR_RETURN(cnf, ParseBackupMyCnf(*text));
   } else if (!absl::IsNotFound(text.status())) {
@@ -130,11 +131,11 @@ absl::Status WalkBackup(io::FileSystem& fs, const std::string& root, const std::
   return absl::OkStatus();
 }
 
-// The destination of backup file `rel`; an .ibd with an .isl beside it goes where the .isl
-// points (copy_or_move_file, read_link_file).
+// The destination of backup file `rel` (a decoded name); an .ibd with an .isl beside it goes
+// where the .isl points (copy_or_move_file, read_link_file). `files`: decoded names.
 absl::StatusOr<std::string> DestinationOf(io::FileSystem& fs, const RestoreOptions& o,
                                           const Destinations& d, const std::string& rel,
-                                          const std::map<std::string, uint64_t>& files) {
+                                          const std::map<std::string, std::string>& files) {
   const bool root = rel.find('/') == std::string::npos;
   if (root && rel == "ib_logfile0") return io::JoinPath(d.log, rel);
   if (root && IsUndoName(rel)) return io::JoinPath(d.undo, rel);
@@ -143,13 +144,29 @@ absl::StatusOr<std::string> DestinationOf(io::FileSystem& fs, const RestoreOptio
     const std::string isl = rel.substr(0, rel.size() - 3) + "isl";
     if (files.count(isl)) {
       TM_ASSIGN_OR_RETURN(std::string target,
-                          io::ReadFileToString(fs, io::JoinPath(o.backup_dir, isl)));
+                          ReadPlainOrEncoded(fs, o.backup_dir, isl, o.key));
       while (!target.empty() && std::isspace(static_cast<unsigned char>(target.back())))
         target.pop_back();
       if (!target.empty() && target[0] == '/') return target;
     }
   }
   return io::JoinPath(d.datadir, rel);
+}
+
+// The files of the backup by decoded name (-> stored name). Errors: FailedPrecondition when
+// two stored files decode to one name.
+absl::StatusOr<std::map<std::string, std::string>> DecodedNames(
+    const std::string& dir, const std::map<std::string, uint64_t>& files) {
+  std::map<std::string, std::string> out;
+  for (const auto& [rel, size] : files) {
+    auto [it, inserted] = out.emplace(std::string(WithoutEncoding(rel)), rel);
+    if (!inserted) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "backup '%s' holds both '%s' and '%s': remove the one that is not the file", dir,
+          std::min(it->second, rel), std::max(it->second, rel)));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -170,22 +187,26 @@ absl::StatusOr<RestorePlan> PlanRestore(io::FileSystem& fs, const RestoreOptions
   std::map<std::string, uint64_t> files;
   std::vector<std::string> empty_dirs;
   TM_RETURN_IF_ERROR(WalkBackup(fs, o.backup_dir, "", files, empty_dirs));
+  TM_ASSIGN_OR_RETURN(auto decoded, DecodedNames(o.backup_dir, files));
   RestorePlan plan;
   std::set<std::string> dirs = {d.datadir, d.data_home, d.undo, d.log};
   for (const std::string& e : empty_dirs) dirs.insert(io::JoinPath(d.datadir, e));
-  for (const auto& [rel, size] : files) {
-    if (SkippedOnRestore(rel)) {
+  for (const auto& [name, rel] : decoded) {
+    if (SkippedOnRestore(name)) {
       plan.skipped.push_back(rel);
       continue;
     }
-    TM_ASSIGN_OR_RETURN(std::string dest, DestinationOf(fs, o, d, rel, files));
+    TM_ASSIGN_OR_RETURN(std::string dest, DestinationOf(fs, o, d, name, decoded));
     for (std::string p = DirName(dest);
          p.size() > d.datadir.size() && absl::StartsWith(p, d.datadir + "/"); p = DirName(p)) {
       dirs.insert(p);
     }
     dirs.insert(DirName(dest));
-    plan.files.push_back(
-        {.source = io::JoinPath(o.backup_dir, rel), .destination = dest, .size = size});
+    plan.files.push_back({.source = io::JoinPath(o.backup_dir, rel),
+                          .destination = dest,
+                          .size = files[rel],
+                          .rel = rel,
+                          .encoding = std::string(EncodingSuffix(rel))});
   }
   // Largest first, so parallel workers finish together.
   std::stable_sort(plan.files.begin(), plan.files.end(),
@@ -233,7 +254,8 @@ class Restorer {
   }
 
   RestoreResult result() const {
-    return {.files = files_, .bytes = bytes_, .renamed = renamed_, .skipped = 0};
+    return {.files = files_, .bytes = bytes_, .renamed = renamed_, .skipped = 0,
+            .decoded = decoded_};
   }
 
  private:
@@ -244,6 +266,7 @@ class Restorer {
 
   absl::Status Restore(const RestoreItem& item) {
     const std::string what = absl::StrFormat("restore '%s' to '%s'", item.source, item.destination);
+    if (!item.encoding.empty()) return RestoreEncoded(item, what);
     if (o_.move) {
       if (env_.fs.Stat(item.destination).ok()) {
         return absl::AlreadyExistsError(absl::StrFormat("%s: destination exists", what));
@@ -261,10 +284,26 @@ class Restorer {
     return Done(item, what);
   }
 
+  // Decoded into the destination (written exclusively, synced like a copy); with --move the
+  // stored file goes once the decoded one is whole. A damaged file leaves no destination.
+  absl::Status RestoreEncoded(const RestoreItem& item, const std::string& what) {
+    const EncodedFile f{item.rel, item.encoding};
+    DecodeOutcome r = DecodeToFile(env_.fs, o_.backup_dir, f, o_.key, item.destination,
+                                   io::WriteOptions{.mode = kRestoreFileMode, .exclusive = true},
+                                   o_.sync);
+    TM_RETURN_IF_ERROR(Annotate(r.status, what));
+    ++decoded_;
+    if (o_.move) TM_RETURN_IF_ERROR(Annotate(env_.fs.RemoveFile(item.source), what));
+    return Done(item, what, r.bytes_out);
+  }
+
   absl::Status Done(const RestoreItem& item, const std::string& what) {
+    return Done(item, what, item.size);
+  }
+  absl::Status Done(const RestoreItem& item, const std::string& what, uint64_t bytes) {
     TM_RETURN_IF_ERROR(Annotate(SetAttributes(item.destination, kRestoreFileMode), what));
     ++files_;
-    bytes_ += item.size;
+    bytes_ += bytes;
     if (env_.on_note)
       env_.on_note(absl::StrFormat("%s %s", o_.move ? "moved" : "copied", item.destination));
     return absl::OkStatus();
@@ -290,7 +329,7 @@ class Restorer {
   RestoreEnv& env_;
   const FileOwner owner_;
   std::atomic<bool> failed_{false};
-  std::atomic<size_t> files_{0}, renamed_{0};
+  std::atomic<size_t> files_{0}, renamed_{0}, decoded_{0};
   std::atomic<uint64_t> bytes_{0};
   absl::Mutex mu_;
   absl::Status first_error_ ABSL_GUARDED_BY(mu_);
@@ -338,9 +377,21 @@ absl::Status SyncDirectories(io::FileSystem& fs, const RestorePlan& plan) {
 
 absl::StatusOr<RestoreResult> RunRestore(const RestoreOptions& o, RestoreEnv& env) {
   if (o.datadir.empty()) return absl::InvalidArgumentError("no datadir given");
-  TM_ASSIGN_OR_RETURN(RestorePlan plan, PlanRestore(env.fs, o));
+  absl::StatusOr<RestorePlan> planned = PlanRestore(env.fs, o);
+  if (absl::IsDataLoss(planned.status())) {
+    // Unusable metadata is bad input (exit 4); DataLoss is kept for damaged data found
+    // while restoring (exit 3).
+    return absl::FailedPreconditionError(planned.status().message());
+  }
+  TM_RETURN_IF_ERROR(planned.status());
+  RestorePlan plan = *std::move(planned);
   const std::string datadir = Resolve("", o.datadir);
   TM_ASSIGN_OR_RETURN(FileOwner owner, CheckDatadir(env, datadir));
+  std::vector<EncodedFile> encoded;
+  for (const RestoreItem& item : plan.files) {
+    if (!item.encoding.empty()) encoded.push_back({item.rel, item.encoding});
+  }
+  TM_RETURN_IF_ERROR(CheckKey(env.fs, o.backup_dir, encoded, o.key).status);
   Restorer restorer(o, env, owner);
   TM_RETURN_IF_ERROR(restorer.CreateDirectories(plan.directories));
   TM_RETURN_IF_ERROR(restorer.RunAll(plan.files, o.parallel));

@@ -4,7 +4,8 @@
 // else keeps its relative path under the datadir, backup metadata stays behind. Refuses a
 // datadir that is not empty and a backup that is not prepared. Files are written
 // exclusively (nothing existing is ever overwritten), synced, and given the server's modes
-// and the datadir's owner.
+// and the datadir's owner. Files still compressed or encrypted (`x.zst`, `x.tmenc`,
+// `x.zst.tmenc`, encoded_file.h) are decoded to `x` while they are copied.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "io/crypt_stage.h"
 #include "io/file_system.h"
 
 namespace tidemark::engine {
@@ -56,6 +58,7 @@ struct RestoreOptions {
   // datadir (Copy_back_dst_dir in backup_copy.cc).
   std::string data_home_dir, undo_dir, log_dir;
   size_t buffer_bytes = 4 << 20;
+  const io::CryptKey* key = nullptr;  // for encrypted files; null: none given
 };
 
 struct RestoreEnv {
@@ -68,7 +71,9 @@ struct RestoreEnv {
 struct RestoreItem {
   std::string source;       // path in the backup
   std::string destination;  // full destination path
-  uint64_t size = 0;
+  uint64_t size = 0;        // of the source
+  std::string rel;          // source relative to the backup
+  std::string encoding;     // EncodingSuffix(rel): decoded while copied; "" for a plain file
 };
 
 struct RestorePlan {
@@ -83,10 +88,11 @@ struct RestorePlan {
 // root (tidemark_*: the manifest, a prepare journal or report).
 bool SkippedOnRestore(std::string_view relative_path);
 
-// Checks the backup and lists what goes where. Errors: NotFound when the backup directory
-// or its xtrabackup_checkpoints is missing; FailedPrecondition "backup 'B' is not
-// prepared ..." or "backup 'B' has an unfinished tidemark prepare ..."; DataLoss for
-// unparsable metadata.
+// Checks the backup and lists what goes where; an encoded file is placed and skipped by its
+// decoded name. Errors: NotFound when the backup directory or its xtrabackup_checkpoints is
+// missing; FailedPrecondition "backup 'B' is not prepared ...", "backup 'B' has an unfinished
+// tidemark prepare ...", "backup 'B' holds both 'x' and 'x.zst'"; DataLoss for unparsable
+// metadata.
 absl::StatusOr<RestorePlan> PlanRestore(io::FileSystem& fs, const RestoreOptions& options);
 
 struct RestoreResult {
@@ -94,10 +100,14 @@ struct RestoreResult {
   uint64_t bytes = 0;
   size_t renamed = 0;  // --move: files renamed rather than copied
   size_t skipped = 0;
+  size_t decoded = 0;  // compressed or encrypted files decoded while restored
 };
 
-// Plans, checks the datadir and restores. Errors (each a distinct, documented exit code in
-// the tool): those of PlanRestore; AlreadyExists "datadir 'D' is not empty: it holds 'a',
+// Plans, checks the datadir and the key, and restores. Errors (each a distinct, documented
+// exit code in the tool): those of PlanRestore, with DataLoss turned into FailedPrecondition
+// (unusable metadata); FailedPrecondition naming an encrypted file when no key or a wrong key
+// is given (checked before anything is written); DataLoss naming the file for a damaged
+// compressed or encrypted file (found while restoring); AlreadyExists "datadir 'D' is not empty: it holds 'a',
 // 'b' ..."; InvalidArgument "datadir 'D' is not a directory"; ResourceExhausted naming
 // the file being written when the disk is full; PermissionDenied. On error the datadir is
 // left as it is (incomplete); with `move`, files already moved stay moved.

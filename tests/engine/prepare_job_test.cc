@@ -5,6 +5,7 @@
 // completed by a rerun into exactly the bytes of an uninterrupted prepare.
 #include "engine/prepare_job.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "innodb/page/fil_page.h"
 #include "innodb/redo/backup_log.h"
 #include "innodb/redo/log_writer.h"
+#include "tests/support/encoded_backup.h"
 #include "tests/support/fault_injection_file_system.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/status_macros.h"
@@ -28,6 +30,7 @@ namespace {
 
 using innodb::MtrBuilder;
 using innodb::RedoPageId;
+using ::tidemark::testing::EncodeBackup;
 using ::tidemark::testing::FaultInjectionFileSystem;
 using ::tidemark::testing::FsOp;
 using ::tidemark::testing::MemFileSystem;
@@ -319,8 +322,110 @@ TEST(PrepareJobTest, LogShorterThanLastLsnIsDataLoss) {
   EXPECT_NE(r.status().message().find("incomplete"), std::string::npos) << r.status();
 }
 
-// The crash-safety property: an interrupted prepare, rerun, gives the same bytes.
-void CheckInterrupted(const std::function<void(FaultInjectionFileSystem&, int)>& inject) {
+const io::CryptKey& TestKey() {
+  static const io::CryptKey key = [] {
+    io::CryptKey k;
+    k.bytes.fill(9);
+    return k;
+  }();
+  return key;
+}
+
+// The backup of BackupBuilder with AddWrites and a non-InnoDB file, stored with `suffix`
+// ("" plain) as `tidemark backup --compress --encrypt` stores it.
+void BuildBackup(io::FileSystem& fs, const std::string& suffix = "") {
+  BackupBuilder b(fs);
+  AddWrites(b);
+  b.Write();
+  ASSERT_TRUE(io::WriteStringToFile(fs, kDir + "/test/t.frm", "frm").ok());
+  if (!suffix.empty()) ASSERT_TRUE(EncodeBackup(fs, kDir, suffix, &TestKey()).ok());
+}
+
+// Every file of the backup with its bytes.
+std::map<std::string, std::string> Tree(io::FileSystem& fs, const std::string& rel = "") {
+  std::map<std::string, std::string> out;
+  auto entries = fs.ListDir(rel.empty() ? kDir : kDir + "/" + rel);
+  if (!entries.ok()) return out;
+  for (const io::FileInfo& e : *entries) {
+    const std::string child = rel.empty() ? e.name : rel + "/" + e.name;
+    if (e.type == io::FileType::kDirectory) {
+      out.merge(Tree(fs, child));
+    } else {
+      out[child] = Read(fs, kDir + "/" + child);
+    }
+  }
+  return out;
+}
+
+TEST(PrepareJobTest, CompressedOrEncryptedBackupPreparesLikeThePlainOne) {
+  MemFileSystem plain;
+  BuildBackup(plain);
+  TM_ASSERT_OK(Prepare(plain).status());
+  for (const std::string suffix : {".zst", ".tmenc", ".zst.tmenc"}) {
+    MemFileSystem fs;
+    BuildBackup(fs, suffix);
+    std::vector<std::string> notes;
+    PrepareEnv env{.fs = fs, .on_note = [&](std::string_view n) { notes.emplace_back(n); }};
+    TM_ASSERT_OK_AND_ASSIGN(PrepareResult r,
+                            RunPrepare({.target_dir = kDir, .key = &TestKey()}, env));
+    EXPECT_EQ(r.decoded_files, 2u) << suffix;  // test/t.ibd, ib_logfile0
+    EXPECT_EQ(Snapshot(fs), Snapshot(plain)) << suffix;
+    EXPECT_EQ(Read(fs, kDir + "/test/t.ibd"), Read(plain, kDir + "/test/t.ibd")) << suffix;
+    EXPECT_TRUE(fs.Stat(kDir + "/test/t.frm" + suffix).ok()) << "restore decodes it";
+    EXPECT_FALSE(fs.Stat(kDir + "/test/t.ibd" + suffix).ok());
+    EXPECT_FALSE(fs.Stat(kDir + "/ib_logfile0" + suffix).ok());
+    EXPECT_NE(std::find_if(notes.begin(), notes.end(),
+                           [](const std::string& n) { return n.starts_with("decoded 2 "); }),
+              notes.end());
+  }
+}
+
+TEST(PrepareJobTest, EncryptedBackupWithoutKeyIsRefusedAndUnchanged) {
+  MemFileSystem fs;
+  BuildBackup(fs, ".zst.tmenc");
+  const auto before = Tree(fs);
+  absl::StatusOr<PrepareResult> r = Prepare(fs);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().message(),
+            "'bk/ib_logfile0.zst.tmenc' is encrypted: no key given (--encrypt-key-file or "
+            "TIDEMARK_ENCRYPT_KEY)");
+  EXPECT_EQ(Tree(fs), before);
+}
+
+TEST(PrepareJobTest, WrongKeyIsRefusedAndUnchanged) {
+  MemFileSystem fs;
+  BuildBackup(fs, ".tmenc");
+  const auto before = Tree(fs);
+  io::CryptKey wrong;
+  absl::StatusOr<PrepareResult> r = Prepare(fs, {.key = &wrong});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("'bk/ib_logfile0.tmenc': wrong key"), std::string::npos)
+      << r.status();
+  EXPECT_EQ(Tree(fs), before);
+}
+
+TEST(PrepareJobTest, DamagedEncryptedFileIsDataLossAndNothingIsPrepared) {
+  MemFileSystem fs;
+  BuildBackup(fs, ".zst.tmenc");
+  std::string bytes = Read(fs, kDir + "/test/t.ibd.zst.tmenc");
+  bytes[bytes.size() - 40] ^= 0x08;
+  Put(fs, kDir + "/test/t.ibd.zst.tmenc", ByteSpan(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                                   bytes.size()));
+  const std::string cp = Read(fs, kDir + "/xtrabackup_checkpoints");
+  absl::StatusOr<PrepareResult> r = Prepare(fs, {.key = &TestKey()});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(r.status().message().find("decrypt 'bk/test/t.ibd.zst.tmenc' chunk"),
+            std::string::npos)
+      << r.status();
+  EXPECT_EQ(Read(fs, kDir + "/xtrabackup_checkpoints"), cp);
+  EXPECT_FALSE(fs.Stat(kDir + "/test/t.ibd").ok());
+  EXPECT_FALSE(fs.Stat(kDir + "/test/t.ibd.tidemark-tmp").ok());
+}
+
+// The crash-safety property: an interrupted prepare, rerun, gives the same bytes; for a
+// backup stored with `suffix`, the same bytes as the plain backup's prepare.
+void CheckInterrupted(const std::function<void(FaultInjectionFileSystem&, int)>& inject,
+                      const std::string& suffix = "") {
   MemFileSystem reference;
   {
     BackupBuilder b(reference);
@@ -332,16 +437,21 @@ void CheckInterrupted(const std::function<void(FaultInjectionFileSystem&, int)>&
   int completed = 0;
   for (int n = 1; n < 200 && completed < 3; ++n) {
     MemFileSystem base;
-    BackupBuilder b(base);
-    AddWrites(b);
-    b.Write();
+    if (suffix.empty()) {
+      BackupBuilder b(base);
+      AddWrites(b);
+      b.Write();
+    } else {
+      BuildBackup(base, suffix);
+    }
     FaultInjectionFileSystem faulty(base);
     inject(faulty, n);
-    if (Prepare(faulty, {.batch_bytes = 1}).ok()) {
+    const PrepareOptions o{.batch_bytes = 1, .key = &TestKey()};
+    if (Prepare(faulty, o).ok()) {
       ++completed;  // the fault came too late to matter
     } else {
       faulty.Reset();
-      absl::StatusOr<PrepareResult> rerun = Prepare(faulty, {.batch_bytes = 1});
+      absl::StatusOr<PrepareResult> rerun = Prepare(faulty, o);
       ASSERT_TRUE(rerun.ok()) << "after fault " << n << ": " << rerun.status();
     }
     EXPECT_EQ(Snapshot(base), want) << "after fault " << n;
@@ -350,6 +460,13 @@ void CheckInterrupted(const std::function<void(FaultInjectionFileSystem&, int)>&
 
 TEST(PrepareJobTest, RerunAfterFailedWriteCompletes) {
   CheckInterrupted([](FaultInjectionFileSystem& fs, int n) { fs.FailNth(FsOp::kWrite, n, EIO); });
+}
+
+TEST(PrepareJobTest, RerunAfterFailureWhileDecodingCompletes) {
+  for (FsOp op : {FsOp::kWrite, FsOp::kRename, FsOp::kRemove, FsOp::kSync}) {
+    CheckInterrupted([op](FaultInjectionFileSystem& fs, int n) { fs.FailNth(op, n, EIO); },
+                     ".zst.tmenc");
+  }
 }
 
 TEST(PrepareJobTest, RerunAfterTornWriteCompletes) {

@@ -69,6 +69,22 @@ TEST(PrepareReportTest, DoneJsonCarriesTheResult) {
   EXPECT_EQ(j["files_resized"], 1);
   EXPECT_EQ(j["binlog_file"], "binlog.000002");
   EXPECT_EQ(j["binlog_offset"], 342);
+  EXPECT_EQ(j["decoded_files"], 0);
+}
+
+TEST(PrepareReportTest, DecodedFilesAreReported) {
+  PrepareResult r = Done();
+  r.resumed = false;
+  r.decoded_files = 5;
+  r.decoded_bytes = 3 << 20;
+  r.incremental_decoded_files = 2;
+  EXPECT_EQ(nlohmann::json::parse(PrepareDoneJson(r, 1))["decoded_files"], 5);
+  EXPECT_EQ(nlohmann::json::parse(PrepareDoneJson(r, 1))["incremental_decoded_files"], 2);
+  EXPECT_EQ(PrepareSummaryLine(r, 1),
+            "prepare complete in 1.0 s: 5 compressed or encrypted files decoded (3.0 MiB); 2 "
+            "files of the incremental decoded to scratch; redo applied from LSN 10 to 99 in 2 "
+            "batch(es), 8 pages written (7 read, 30 entries applied, 2 already on disk); chain "
+            "open for incrementals (--apply-log-only)");
 }
 
 TEST(PrepareReportTest, SummaryLine) {

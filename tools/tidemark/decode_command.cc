@@ -68,20 +68,17 @@ int Run(const char* verb, const DecodeFlags& f, engine::DecodeKind kind, const i
 // The key from --encrypt-key-file, else from the environment. Prints why not and returns
 // nullopt when neither gives one.
 std::optional<io::CryptKey> LoadKey(const DecodeFlags& f) {
-  absl::StatusOr<io::CryptKey> key = absl::InvalidArgumentError(
-      absl::StrFormat("no key: give --encrypt-key-file or set %s (64 hex digits)", kEncryptKeyEnv));
-  if (!f.key_file.empty()) {
-    auto fs = io::NewPosixFileSystem();
-    key = io::ReadCryptKeyFile(*fs, f.key_file);
-  } else if (const char* env = std::getenv(kEncryptKeyEnv); env != nullptr) {
-    key = io::ParseCryptKey(env, absl::StrFormat("in %s", kEncryptKeyEnv));
+  absl::StatusOr<std::optional<io::CryptKey>> key = KeyFromFileOrEnv(f.key_file);
+  if (key.ok() && !key->has_value()) {
+    key = absl::InvalidArgumentError(absl::StrFormat(
+        "no key: give --encrypt-key-file or set %s (64 hex digits)", kEncryptKeyEnv));
   }
   if (!key.ok()) {
     std::fprintf(stderr, "tidemark: decrypt failed: %s\n",
                  std::string(key.status().message()).c_str());
     return std::nullopt;
   }
-  return *key;
+  return **key;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "tools/tidemark/key_flags.h"  // kEncryptKeyEnv
 
 namespace tidemark::tools {
 
@@ -16,9 +17,6 @@ struct DecodeFlags {
   bool remove_original = false;
   bool verbose = false;
 };
-
-// The environment variable that may hold the key as 64 hex digits.
-inline constexpr const char* kEncryptKeyEnv = "TIDEMARK_ENCRYPT_KEY";
 
 CLI::App* AddDecompressCommand(CLI::App& app, DecodeFlags& flags);
 CLI::App* AddDecryptCommand(CLI::App& app, DecodeFlags& flags);

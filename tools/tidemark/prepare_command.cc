@@ -15,6 +15,7 @@
 #include "engine/prepare_report.h"
 #include "io/posix_file_system.h"
 #include "tools/tidemark/exit_codes.h"
+#include "tools/tidemark/key_flags.h"
 #include "tools/tidemark/note_printer.h"
 
 namespace tidemark::tools {
@@ -89,6 +90,11 @@ CLI::App* AddPrepareCommand(CLI::App& app, PrepareFlags& f) {
   cmd->add_option("--parallel", f.parallel, "pages applied at once (threads)")->check(CLI::Range(1, 256));
   cmd->add_option("--progress", f.progress, "auto (a live line on a terminal) or json")
       ->expected(0, 1)->default_str("auto");
+  cmd->add_option("--encrypt-key-file", f.key_file,
+                  "the key of an encrypted backup: 32 raw bytes or 64 hex digits (default: $" +
+                      std::string(kEncryptKeyEnv) + ")");
+  cmd->add_option("--scratch-dir", f.scratch_dir,
+                  "where an encoded --incremental-dir is decoded (default: next to --target-dir)");
   return cmd;
 }
 
@@ -98,6 +104,12 @@ int RunPrepareCommand(const PrepareFlags& f) {
     std::fprintf(stderr, "tidemark: --use-memory '%s': expected a size of at least 1M (K/M/G)\n",
                  f.use_memory.c_str());
     return kExitUsage;
+  }
+  absl::StatusOr<std::optional<io::CryptKey>> key = KeyFromFileOrEnv(f.key_file);
+  if (!key.ok()) {
+    std::fprintf(stderr, "tidemark: prepare failed: %s\n",
+                 std::string(key.status().message()).c_str());
+    return kExitBadInput;
   }
   auto fs = io::NewPosixFileSystem();
   const absl::Time start = absl::Now();
@@ -109,7 +121,9 @@ int RunPrepareCommand(const PrepareFlags& f) {
   env.on_note = NotePrinter(json, live);
   engine::PrepareOptions o{.target_dir = f.target_dir, .apply_log_only = f.apply_log_only,
                            .incremental_dir = f.incremental_dir,
-                           .use_memory = *memory, .parallel = static_cast<size_t>(f.parallel)};
+                           .use_memory = *memory, .parallel = static_cast<size_t>(f.parallel),
+                           .key = key->has_value() ? &**key : nullptr,
+                           .scratch_dir = f.scratch_dir};
   absl::StatusOr<engine::PrepareResult> r = engine::RunPrepare(o, env);
   if (live && !json) std::fputc('\n', stderr);
   if (!r.ok()) {

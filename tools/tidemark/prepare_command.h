@@ -15,6 +15,8 @@ struct PrepareFlags {
   std::string use_memory = "100M";  // bytes, with an optional K/M/G suffix
   int parallel = 1;
   std::string progress;  // "", "auto" (a live line on a terminal) or "json"
+  std::string key_file;     // --encrypt-key-file, for an encrypted backup
+  std::string scratch_dir;  // where an encoded --incremental-dir is decoded
 };
 
 CLI::App* AddPrepareCommand(CLI::App& app, PrepareFlags& flags);

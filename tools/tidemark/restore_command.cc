@@ -15,6 +15,7 @@
 #include "io/errno_status.h"
 #include "io/posix_file_system.h"
 #include "tools/tidemark/exit_codes.h"
+#include "tools/tidemark/key_flags.h"
 
 namespace tidemark::tools {
 
@@ -47,8 +48,9 @@ int ExitCodeFor(const absl::Status& s) {
       return kExitUsage;
     case absl::StatusCode::kNotFound:
     case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kDataLoss:
       return kExitBadInput;
+    case absl::StatusCode::kDataLoss:  // a damaged compressed or encrypted file
+      return kExitCorruptPages;
     case absl::StatusCode::kResourceExhausted:
     case absl::StatusCode::kPermissionDenied:
       return kExitTarget;
@@ -72,10 +74,19 @@ CLI::App* AddRestoreCommand(CLI::App& app, RestoreFlags& f) {
   cmd->add_option("--innodb-log-group-home-dir", f.log_dir, "where ib_logfile0 goes");
   cmd->add_flag("--no-sync", f.no_sync, "do not fdatasync restored files (unsafe)");
   cmd->add_flag("--verbose", f.verbose, "name each file restored");
+  cmd->add_option("--encrypt-key-file", f.key_file,
+                  "the key of an encrypted backup: 32 raw bytes or 64 hex digits (default: $" +
+                      std::string(kEncryptKeyEnv) + ")");
   return cmd;
 }
 
 int RunRestoreCommand(const RestoreFlags& f) {
+  absl::StatusOr<std::optional<io::CryptKey>> key = KeyFromFileOrEnv(f.key_file);
+  if (!key.ok()) {
+    std::fprintf(stderr, "tidemark: restore failed: %s\n",
+                 std::string(key.status().message()).c_str());
+    return kExitBadInput;
+  }
   auto fs = io::NewPosixFileSystem();
   PosixPathAttributes attributes;
   engine::RestoreEnv env{.fs = *fs, .attributes = &attributes};
@@ -91,13 +102,14 @@ int RunRestoreCommand(const RestoreFlags& f) {
                            .sync = !f.no_sync,
                            .data_home_dir = f.data_home_dir,
                            .undo_dir = f.undo_dir,
-                           .log_dir = f.log_dir};
+                           .log_dir = f.log_dir,
+                           .key = key->has_value() ? &**key : nullptr};
   auto r = engine::RunRestore(o, env);
   if (!r.ok()) {
     const int code = ExitCodeFor(r.status());
     std::fprintf(stderr, "tidemark: restore failed: %s\n",
                  std::string(r.status().message()).c_str());
-    if (code == kExitTarget || code == kExitInternal) {
+    if (code == kExitTarget || code == kExitInternal || code == kExitCorruptPages) {
       std::fprintf(
           stderr, "tidemark: datadir '%s' is incomplete: empty it before restoring again%s\n",
           f.datadir.c_str(), f.move ? "; files already moved are no longer in the backup" : "");
@@ -105,9 +117,11 @@ int RunRestoreCommand(const RestoreFlags& f) {
     return code;
   }
   std::fprintf(stderr,
-               "tidemark: restore complete: %zu files, %.1f MiB %s into '%s' (%zu backup files "
-               "left behind)\n",
+               "tidemark: restore complete: %zu files, %.1f MiB %s into '%s' (%s%zu backup "
+               "files left behind)\n",
                r->files, r->bytes / 1048576.0, f.move ? "moved" : "copied", f.datadir.c_str(),
+               r->decoded > 0 ? absl::StrFormat("%zu decompressed or decrypted; ", r->decoded)
+                              : "",
                r->skipped);
   return kExitOk;
 }

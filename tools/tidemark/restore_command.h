@@ -17,6 +17,7 @@ struct RestoreFlags {
   bool no_sync = false;
   bool verbose = false;
   std::string data_home_dir, undo_dir, log_dir;
+  std::string key_file;  // --encrypt-key-file, for encrypted files
 };
 
 CLI::App* AddRestoreCommand(CLI::App& app, RestoreFlags& flags);
