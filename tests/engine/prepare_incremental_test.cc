@@ -15,6 +15,7 @@
 #include "innodb/base/endian.h"
 #include "innodb/redo/backup_log.h"
 #include "innodb/redo/log_writer.h"
+#include "tests/support/encoded_backup.h"
 #include "tests/support/fault_injection_file_system.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/status_macros.h"
@@ -358,6 +359,90 @@ TEST(PrepareIncrementalTest, RerunAfterAnyFailureCompletes) {
       ASSERT_TRUE(rerun.ok()) << "after fault " << n << ": " << rerun.status();
     }
     EXPECT_EQ(Diff(want, Tree(base, kFull)), "") << "after fault " << n;
+  }
+  EXPECT_GT(failed, 20);
+}
+
+// ------------------------------------------------ an encoded incremental (prepare_decode.h)
+
+const io::CryptKey& TestKey() {
+  static const io::CryptKey key = [] {
+    io::CryptKey k;
+    k.bytes.fill(5);
+    return k;
+  }();
+  return key;
+}
+
+void BuildEncoded(io::FileSystem& fs) {
+  Build(fs);
+  ASSERT_TRUE(::tidemark::testing::EncodeBackup(fs, kInc, ".zst.tmenc", &TestKey()).ok());
+}
+
+TEST(PrepareIncrementalTest, EncodedIncrementalAppliesLikeThePlainOneAndIsNotModified) {
+  MemFileSystem reference;
+  Build(reference);
+  TM_ASSERT_OK(Apply(reference).status());
+  MemFileSystem fs;
+  BuildEncoded(fs);
+  const auto inc_before = Tree(fs, kInc);
+  ASSERT_TRUE(inc_before.contains(kInc + "/test/t.ibd.delta.zst.tmenc"));
+  TM_ASSERT_OK_AND_ASSIGN(PrepareResult r, Apply(fs, {.key = &TestKey()}));
+  EXPECT_EQ(r.incremental_decoded_files, 11u);  // all but xtrabackup_checkpoints
+  EXPECT_EQ(r.delta_files, 3u);
+  EXPECT_EQ(Diff(Tree(reference, kFull), Tree(fs, kFull)), "");
+  EXPECT_EQ(Diff(inc_before, Tree(fs, kInc)), "") << "the incremental backup must not change";
+  EXPECT_FALSE(fs.Stat(kFull + ".tidemark-incremental").ok()) << "the scratch copy is removed";
+}
+
+TEST(PrepareIncrementalTest, EncodedIncrementalUsesTheScratchDir) {
+  MemFileSystem fs;
+  BuildEncoded(fs);
+  ASSERT_TRUE(fs.CreateDir("scratch").ok());
+  std::vector<std::string> notes;
+  PrepareEnv env{.fs = fs, .on_note = [&](std::string_view n) { notes.emplace_back(n); }};
+  TM_ASSERT_OK(RunPrepare({.target_dir = kFull, .apply_log_only = true, .incremental_dir = kInc,
+                           .key = &TestKey(), .scratch_dir = "scratch"},
+                          env)
+                   .status());
+  EXPECT_THAT(notes, ::testing::Contains(HasSubstr("into 'scratch/tidemark-incremental'")));
+  EXPECT_TRUE(fs.ListDir("scratch")->empty());
+}
+
+TEST(PrepareIncrementalTest, EncodedIncrementalWithoutKeyChangesNothing) {
+  MemFileSystem fs;
+  BuildEncoded(fs);
+  const auto full = Tree(fs, kFull), inc = Tree(fs, kInc);
+  absl::StatusOr<PrepareResult> r = Apply(fs);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("is encrypted: no key given"));
+  EXPECT_EQ(Diff(full, Tree(fs, kFull)), "");
+  EXPECT_EQ(Diff(inc, Tree(fs, kInc)), "");
+  EXPECT_FALSE(fs.Stat(kFull + ".tidemark-incremental").ok());
+}
+
+TEST(PrepareIncrementalTest, EncodedIncrementalRerunAfterAnyFailureCompletes) {
+  MemFileSystem reference;
+  Build(reference);
+  TM_ASSERT_OK(Apply(reference).status());
+  const auto want = Tree(reference, kFull);
+  int completed = 0, failed = 0;
+  for (int n = 1; n < 400 && completed < 3; ++n) {
+    MemFileSystem base;
+    BuildEncoded(base);
+    const auto inc_before = Tree(base, kInc);
+    FaultInjectionFileSystem faulty(base);
+    faulty.FailNth(FsOp::kWrite, n, EIO);
+    if (Apply(faulty, {.key = &TestKey()}).ok()) {
+      ++completed;
+    } else {
+      ++failed;
+      faulty.Reset();
+      absl::StatusOr<PrepareResult> rerun = Apply(faulty, {.key = &TestKey()});
+      ASSERT_TRUE(rerun.ok()) << "after fault " << n << ": " << rerun.status();
+    }
+    EXPECT_EQ(Diff(want, Tree(base, kFull)), "") << "after fault " << n;
+    EXPECT_EQ(Diff(inc_before, Tree(base, kInc)), "") << "after fault " << n;
   }
   EXPECT_GT(failed, 20);
 }

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/encoded_backup.h"
 #include "tests/support/fault_injection_file_system.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/status_macros.h"
@@ -251,6 +252,105 @@ TEST(SkippedOnRestoreTest, MariadbBackupsListAndTidemarksFiles) {
                         "db/tidemark_x.frm", "aria_log.00000001", "ib_logfile0"}) {
     EXPECT_FALSE(SkippedOnRestore(f)) << f;
   }
+}
+
+// ------------------------------------------ compressed and encrypted files (encoded_file.h)
+
+// A prepared backup of a compressed and encrypted backup: prepare decoded the InnoDB files
+// and metadata; the non-InnoDB files are still stored encoded.
+class EncodedRestoreTest : public RestoreJobTest {
+ protected:
+  void SetUp() override {
+    RestoreJobTest::SetUp();
+    key_.bytes.fill(6);
+    Encode("db/t.frm", ".zst");
+    Encode("mysql/user.MAI", ".tmenc");
+    Encode("aria_log_control", ".zst.tmenc");
+    Encode("xtrabackup_info", ".zst.tmenc");
+    Encode("db/x.qp", ".zst");
+  }
+  void Encode(const std::string& rel, const std::string& suffix) {
+    ASSERT_TRUE(::tidemark::testing::EncodeFile(fs_, "/bk", rel, suffix, &key_).ok()) << rel;
+  }
+  io::CryptKey key_;
+};
+
+TEST_F(EncodedRestoreTest, DecodesWhileCopyingUnderThePlainNames) {
+  TM_ASSERT_OK_AND_ASSIGN(RestoreResult r, Run({.parallel = 3, .key = &key_}));
+  EXPECT_THAT(
+      Files(fs_, "/data"),
+      UnorderedElementsAre("aria_log_control", "db/t.frm", "db/t.ibd", "emptydb/", "ib_logfile0",
+                           "ibdata1", "mysql/user.MAI", "undo001", "xtrabackup_info"));
+  EXPECT_EQ(Read(fs_, "/data/db/t.frm"), "contents of db/t.frm");
+  EXPECT_EQ(Read(fs_, "/data/aria_log_control"), "contents of aria_log_control");
+  EXPECT_EQ(Read(fs_, "/data/mysql/user.MAI"), "contents of mysql/user.MAI");
+  EXPECT_EQ(r.files, 8u);
+  EXPECT_EQ(r.decoded, 4u);
+  EXPECT_EQ(r.skipped, 6u);  // x.qp.zst is a .qp file
+  EXPECT_EQ(attributes_.applied["/data/db/t.frm"],
+            std::make_pair(FileOwner{.uid = 27, .gid = 28}, 0660u));
+  EXPECT_EQ(fs_.Stat("/data/db/t.frm")->mode, 0660u);
+  EXPECT_TRUE(fs_.Stat("/bk/db/t.frm.zst").ok()) << "copy-back leaves the backup intact";
+}
+
+TEST_F(EncodedRestoreTest, MoveRemovesTheStoredFileOnceDecoded) {
+  TM_ASSERT_OK_AND_ASSIGN(RestoreResult r, Run({.move = true, .key = &key_}));
+  EXPECT_EQ(r.decoded, 4u);
+  EXPECT_EQ(Read(fs_, "/data/mysql/user.MAI"), "contents of mysql/user.MAI");
+  EXPECT_FALSE(fs_.Stat("/bk/mysql/user.MAI.tmenc").ok());
+  EXPECT_FALSE(fs_.Stat("/bk/db/t.frm.zst").ok());
+  EXPECT_TRUE(fs_.Stat("/bk/db/x.qp.zst").ok()) << "skipped files stay";
+}
+
+TEST_F(EncodedRestoreTest, NoKeyIsRefusedBeforeAnythingIsWritten) {
+  absl::StatusOr<RestoreResult> r = Run({});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().message(),
+            "'/bk/aria_log_control.zst.tmenc' is encrypted: no key given (--encrypt-key-file or "
+            "TIDEMARK_ENCRYPT_KEY)");
+  EXPECT_FALSE(fs_.Stat("/data").ok());
+}
+
+TEST_F(EncodedRestoreTest, WrongKeyIsRefusedBeforeAnythingIsWritten) {
+  io::CryptKey wrong;
+  absl::StatusOr<RestoreResult> r = Run({.key = &wrong});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("'/bk/aria_log_control.zst.tmenc': wrong key"));
+  EXPECT_FALSE(fs_.Stat("/data").ok());
+}
+
+TEST_F(EncodedRestoreTest, DamagedFileIsDataLossAndLeavesNoDestination) {
+  std::string bytes = Read(fs_, "/bk/db/t.frm.zst");
+  bytes[bytes.size() - 2] ^= 0x10;  // the frame's content checksum
+  Put(fs_, "/bk/db/t.frm.zst", bytes);
+  absl::StatusOr<RestoreResult> r = Run({.key = &key_});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("restore '/bk/db/t.frm.zst' to '/data/db/t.frm': decompress "
+                        "'/bk/db/t.frm.zst'"));
+  EXPECT_FALSE(fs_.Stat("/data/db/t.frm").ok());
+}
+
+TEST_F(EncodedRestoreTest, PlainAndEncodedFormsOfOneFileAreRefused) {
+  Put(fs_, "/bk/db/t.frm", "a second t.frm");
+  absl::StatusOr<RestoreResult> r = Run({.key = &key_});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().message(),
+            "backup '/bk' holds both 'db/t.frm' and 'db/t.frm.zst': remove the one that is not "
+            "the file");
+}
+
+TEST_F(EncodedRestoreTest, EncodedBackupMyCnfAndIslAreRead) {
+  Put(fs_, "/bk/backup-my.cnf",
+      "[mysqld]\ninnodb_data_file_path=ibdata1:12M:autoextend\ninnodb_data_home_dir=/ibdata/\n");
+  Encode("backup-my.cnf", ".zst.tmenc");
+  Put(fs_, "/bk/db/remote.ibd", "remote");
+  Put(fs_, "/bk/db/remote.isl", "/elsewhere/remote.ibd\n");
+  Encode("db/remote.isl", ".zst");
+  TM_ASSERT_OK(Run({.key = &key_}).status());
+  EXPECT_EQ(Read(fs_, "/ibdata/ibdata1"), "contents of ibdata1");
+  EXPECT_EQ(Read(fs_, "/elsewhere/remote.ibd"), "remote");
+  EXPECT_EQ(Read(fs_, "/data/db/remote.isl"), "/elsewhere/remote.ibd\n");
 }
 
 }  // namespace
