@@ -5,6 +5,8 @@
 // - a compressed and encrypted stream round-trips through `tidemark extract`, `decrypt`,
 //   `decompress`, `prepare` and `restore` and passes the same check, with no plaintext of the
 //   data in the stream;
+// - an incremental streamed on top of a streamed full backup's --extra-lsndir prepares and
+//   restores the same way;
 // - damage is named with a non-zero exit: a truncated stream (extract, 4), a wrong key
 //   (decrypt, 4), a flipped byte in an encrypted chunk (decrypt, 3, file and chunk).
 #include <filesystem>
@@ -56,7 +58,7 @@ absl::Status LoadStep(SqlConnection& c, int64_t i) {
   std::this_thread::sleep_for(std::chrono::milliseconds(3));
   return c.Query(absl::StrFormat(
       "UPDATE s.t SET k = k + 1, v = CONCAT(v, 'x') WHERE id BETWEEN %1$d AND %1$d + 30;"
-      "INSERT INTO s.t VALUES (100000 + %2$d, %2$d, 'new');"
+      "INSERT INTO s.t VALUES (100000 + %2$d, %2$d, 'new') ON DUPLICATE KEY UPDATE k = k + 1;"
       "UPDATE s.m SET v = CONCAT('m', %2$d) WHERE id = %3$d",
       1 + i * 53 % 19000, i, 1 + i % 1000));
 }
@@ -77,8 +79,11 @@ absl::StatusOr<std::string> StreamUnderLoad(TestServer& server,
     return absl::InternalError(absl::StrFormat("the load ran only %d steps", load->iterations()));
   }
   if (r.exit_code != 0) return absl::InternalError(r.Describe());
+  const size_t summary = r.err.rfind("tidemark: ");
   std::printf("[tidemark] %s; stream %.1f MiB; load %lld steps\n",
-              LineStartingWith(r.err, "tidemark: backup complete").c_str(),
+              summary == std::string::npos
+                  ? ""
+                  : r.err.substr(summary, r.err.find('\n', summary) - summary).c_str(),
               r.out.size() / 1048576.0, static_cast<long long>(load->iterations()));
   return std::move(r.out);
 }
@@ -211,6 +216,55 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start({.existing_datadir = datadir}));
   ExpectRestoreCheck(*source_, *restored, dir);
+}
+
+
+TEST_F(StreamBackupTest, IncrementalStreamOnTopOfTheExtraLsnDirOfAStreamedFull) {
+  const std::string lsn1 = tmp_.Join("lsn1");
+  TM_ASSERT_OK_AND_ASSIGN(std::string full_stream,
+                          StreamUnderLoad(*source_, {"--extra-lsndir", lsn1}));
+  // Changes for the incremental: a new table (not in the base: taken whole) and the load.
+  TM_ASSERT_OK(source_->Query(
+      "CREATE TABLE s.added (id INT PRIMARY KEY, v VARCHAR(50)) ENGINE=InnoDB;"
+      "INSERT INTO s.added SELECT seq, MD5(seq) FROM s.seq_1_to_3000;"
+      "DELETE FROM s.t WHERE id % 10 = 3"));
+  TM_ASSERT_OK_AND_ASSIGN(
+      std::string inc_stream,
+      StreamUnderLoad(*source_, {"--incremental-basedir", lsn1, "--compress",
+                                 "--extra-lsndir", tmp_.Join("lsn2")}));
+  const std::string full = tmp_.Join("full"), inc = tmp_.Join("inc");
+  for (const auto& [dir, stream] : {std::pair{full, &full_stream}, std::pair{inc, &inc_stream}}) {
+    TM_ASSERT_OK_AND_ASSIGN(CommandResult x,
+                            TidemarkWithStdin({"extract", "-C", dir, "--no-sync"}, *stream));
+    ASSERT_EQ(x.exit_code, 0) << x.Describe();
+  }
+  // The chain is recorded: the incremental names the full backup as its base.
+  const std::string full_manifest = ReadWholeFile(full + "/tidemark_manifest.json");
+  const std::string inc_manifest = ReadWholeFile(inc + "/tidemark_manifest.json");
+  const size_t at = full_manifest.find("\"backup_uuid\": \"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string uuid = full_manifest.substr(at + 16, 36);
+  EXPECT_THAT(inc_manifest, HasSubstr("\"base_backup_uuid\": \"" + uuid + "\""));
+  EXPECT_EQ(ReadWholeFile(lsn1 + "/tidemark_manifest.json"), full_manifest);
+  // Every page (not in the base), as a delta, or as s/added.new when the table was created
+  // after the checkpoint the incremental's redo copy starts from.
+  EXPECT_TRUE(fs::exists(inc + "/s/added.ibd.delta.zst") || fs::exists(inc + "/s/added.new.zst"));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult dez,
+                          Tidemark({"decompress", "--target-dir", inc, "--remove-original"}));
+  ASSERT_EQ(dez.exit_code, 0) << dez.Describe();
+
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult p1,
+                          Tidemark({"prepare", "--apply-log-only", "--target-dir", full}));
+  ASSERT_EQ(p1.exit_code, 0) << p1.Describe();
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult p2, Tidemark({"prepare", "--target-dir", full,
+                                                      "--incremental-dir", inc}));
+  ASSERT_EQ(p2.exit_code, 0) << p2.Describe();
+  const std::string datadir = tmp_.Join("restored");
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, Tidemark({"restore", "--target-dir", full,
+                                                     "--datadir", datadir}));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start({.existing_datadir = datadir}));
+  ExpectRestoreCheck(*source_, *restored, inc);
 }
 
 }  // namespace
