@@ -26,6 +26,7 @@
 #include "engine/tablespace_finder.h"
 #include "engine/text_format.h"
 #include "engine/version.h"
+#include "engine/xbstream.h"
 #include "innodb/base/status.h"
 #include "innodb/redo/log_file.h"
 
@@ -54,6 +55,11 @@ std::string RandomUuid() {
 }
 
 // "10.11.19-MariaDB-0+deb12u1-log" -> "10.11.19": the creator string of the copied log.
+// The manifest's options.compression: "none" or "zstd:LEVEL".
+std::string CompressionName(const std::optional<io::ZstdOptions>& compress) {
+  return compress ? absl::StrFormat("zstd:%d", compress->level) : "none";
+}
+
 std::string ShortVersion(std::string_view v) { return std::string(v.substr(0, v.find('-'))); }
 
 std::string Basename(std::string_view p) {
@@ -157,6 +163,7 @@ class BackupJob {
   absl::Status AtBlockDdl();
   absl::Status AtBlockCommit();
   absl::Status WriteMetadata();
+  absl::Status WriteExtraLsnDir(const Manifest& manifest, const std::string& info);
   absl::Status CopyNonInnodb(CopyStage stage);
   absl::Status CopyNow(const std::string& server_name, const std::string& relpath, bool whole);
   absl::Status WaitForServerLsn();
@@ -206,8 +213,14 @@ absl::StatusOr<BackupResult> BackupJob::Run() {
   }
   TM_RETURN_IF_ERROR(Connect());
   TM_RETURN_IF_ERROR(CheckBase());
-  TM_ASSIGN_OR_RETURN(target_, BackupTarget::Create(env_.fs, o_.target_dir,
-                                                    {.sync_files = o_.sync_files}));
+  BackupTargetOptions target_options{.sync_files = o_.sync_files,
+                                     .compress = o_.compress,
+                                     .encrypt_key = o_.encrypt_key};
+  if (o_.stream != nullptr) {
+    target_ = BackupTarget::CreateStream(*o_.stream, o_.stream_name, target_options);
+  } else {
+    TM_ASSIGN_OR_RETURN(target_, BackupTarget::Create(env_.fs, o_.target_dir, target_options));
+  }
   throttle_ = std::make_unique<Throttle>(env_.clock, o_.throttle_bytes_per_second);
   std::jthread reporter;
   absl::Status s = [&]() -> absl::Status {
@@ -594,10 +607,38 @@ absl::Status BackupJob::WriteMetadata() {
                                     .start_time = start_time_,
                                     .end_time = env_.clock.Now(),
                                     .command_line = o_.command_line,
-                                    .parallel = static_cast<uint32_t>(o_.parallel)};
-  TM_RETURN_IF_ERROR(target_->WriteSmallFile(
-      "xtrabackup_info", FormatXtrabackupInfo(InfoRecord(result_, context))));
-  return target_->Complete(ManifestRecord(result_, context));
+                                    .parallel = static_cast<uint32_t>(o_.parallel),
+                                    .compression = CompressionName(o_.compress),
+                                    .encryption = o_.encrypt_key ? "aes-256-gcm" : "none",
+                                    .stream = o_.stream != nullptr};
+  const std::string info = FormatXtrabackupInfo(InfoRecord(result_, context));
+  TM_RETURN_IF_ERROR(target_->WriteSmallFile("xtrabackup_info", info));
+  Manifest manifest = ManifestRecord(result_, context);
+  TM_RETURN_IF_ERROR(target_->Complete(manifest));
+  if (o_.extra_lsndir.empty()) return absl::OkStatus();
+  // The backup is complete; a failure here only loses the copy of its records.
+  manifest.files = target_->Files();
+  manifest.producer = std::string(ProducerString());
+  return WriteExtraLsnDir(manifest, info);
+}
+
+absl::Status BackupJob::WriteExtraLsnDir(const Manifest& manifest, const std::string& info) {
+  const std::string& dir = o_.extra_lsndir;
+  absl::Status s = io::CreateDirs(env_.fs, dir, 0750);
+  io::WriteOptions write;
+  write.mode = 0640;
+  if (s.ok()) {
+    s = io::WriteStringToFile(env_.fs, io::JoinPath(dir, kXtrabackupCheckpointsName),
+                              FormatXtrabackupCheckpoints(CheckpointsRecord(result_)), write);
+  }
+  if (s.ok()) s = io::WriteStringToFile(env_.fs, io::JoinPath(dir, kXtrabackupInfoName), info, write);
+  if (s.ok()) s = WriteManifest(env_.fs, dir, manifest);
+  if (!s.ok()) {
+    return Annotate(s, absl::StrFormat("the backup is complete, but its records could not be "
+                                       "copied to --extra-lsndir '%s'",
+                                       dir));
+  }
+  return absl::OkStatus();
 }
 
 void BackupJob::SetPhase(BackupPhase p) {

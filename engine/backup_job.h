@@ -25,12 +25,27 @@
 #include "engine/tablespace_reader.h"
 #include "innodb/base/types.h"
 #include "io/clock.h"
+#include "io/crypt_stage.h"
 #include "io/file_system.h"
+#include "io/zstd_stage.h"
 
 namespace tidemark::engine {
 
+class XbstreamWriter;  // engine/xbstream.h
+
 struct BackupJobOptions {
-  std::string target_dir;
+  std::string target_dir;  // unused with `stream`
+  // Write the backup into this xbstream instead of target_dir (`--stream xbstream`); the
+  // writer must outlive the job. `stream_name` names it in messages.
+  XbstreamWriter* stream = nullptr;
+  std::string stream_name = "stdout";
+  // Every file but xtrabackup_checkpoints compressed (`x.zst`) and/or encrypted (`x.tmenc`,
+  // `x.zst.tmenc`); see BackupTargetOptions.
+  std::optional<io::ZstdOptions> compress;
+  std::optional<io::CryptKey> encrypt_key;
+  // When set, xtrabackup_checkpoints, xtrabackup_info and the manifest are also written here
+  // (plain), once the backup is complete: the base of a later incremental, e.g. of a stream.
+  std::string extra_lsndir;
   size_t parallel = 1;               // tablespaces copied at once
   uint64_t throttle_bytes_per_second = 0;  // 0: unlimited
   PageReadOptions read;              // data-file reads (O_DIRECT by default)

@@ -29,6 +29,8 @@ XtrabackupInfo InfoRecord(const BackupResult& r, const BackupRecordContext& c) {
   xi.innodb_from_lsn = FromLsn(r);
   xi.innodb_to_lsn = r.to_lsn;
   xi.incremental = r.base.has_value();
+  xi.format = c.stream ? BackupFormat::kXbstream : BackupFormat::kFile;
+  xi.compressed = c.compression != "none";
   return xi;
 }
 
@@ -47,6 +49,9 @@ Manifest ManifestRecord(const BackupResult& r, const BackupRecordContext& c) {
   m.start_time = c.start_time;
   m.end_time = c.end_time;
   m.options.parallel = c.parallel;
+  m.options.compression = c.compression;
+  m.options.encryption = c.encryption;
+  m.options.format = c.stream ? "xbstream" : "directory";
   return m;
 }
 

@@ -25,6 +25,9 @@ struct BackupRecordContext {
   absl::Time end_time;
   std::span<const std::string> command_line;  // masked into tool_command
   uint32_t parallel = 1;
+  std::string compression = "none";  // the manifest's options.compression, e.g. "zstd:1"
+  std::string encryption = "none";   // the manifest's options.encryption, e.g. "aes-256-gcm"
+  bool stream = false;               // written as an xbstream
 };
 
 // backup_type full-backuped (from_lsn 0) or incremental (from_lsn = the base LSN).

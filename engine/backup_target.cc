@@ -9,7 +9,9 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "engine/backup_metadata.h"
 #include "engine/version.h"
+#include "engine/xbstream.h"
 #include "innodb/base/status.h"
 
 namespace tidemark::engine {
@@ -79,6 +81,16 @@ uint64_t DeltaDataPages(uint64_t pages, uint32_t page_size) {
 
 }  // namespace
 
+bool IsNeverEncoded(std::string_view relpath) { return relpath == kXtrabackupCheckpointsName; }
+
+std::string StoredSuffix(const BackupTargetOptions& options, std::string_view relpath) {
+  if (IsNeverEncoded(relpath)) return "";
+  std::string suffix;
+  if (options.compress) suffix += io::kZstdSuffix;
+  if (options.encrypt_key) suffix += io::kCryptSuffix;
+  return suffix;
+}
+
 absl::StatusOr<std::unique_ptr<BackupTarget>> BackupTarget::Create(
     io::FileSystem& fs, std::string_view dir, const BackupTargetOptions& options) {
   std::string clean(dir);
@@ -91,14 +103,23 @@ absl::StatusOr<std::unique_ptr<BackupTarget>> BackupTarget::Create(
     // A new directory's entry is durable once its parent is synced.
     missing.emplace_back(Parent(missing.back()));
   }
-  return std::make_unique<BackupTarget>(Key(), fs, std::move(clean), options, std::move(missing));
+  return std::make_unique<BackupTarget>(Key(), &fs, nullptr, std::move(clean), options,
+                                        std::move(missing));
 }
 
-BackupTarget::BackupTarget(Key, io::FileSystem& fs, std::string dir,
+std::unique_ptr<BackupTarget> BackupTarget::CreateStream(XbstreamWriter& stream,
+                                                         std::string_view name,
+                                                         const BackupTargetOptions& options) {
+  return std::make_unique<BackupTarget>(Key(), nullptr, &stream, std::string(name), options,
+                                        std::vector<std::string>());
+}
+
+BackupTarget::BackupTarget(Key, io::FileSystem* fs, XbstreamWriter* stream, std::string dir,
                            const BackupTargetOptions& options,
                            std::vector<std::string> created_dirs)
-    : fs_(fs), dir_(std::move(dir)), options_(options) {
+    : fs_(fs), stream_(stream), dir_(std::move(dir)), options_(options) {
   absl::MutexLock lock(&mu_);
+  if (fs_ == nullptr) return;
   created_dirs_.insert(created_dirs.begin(), created_dirs.end());
   created_dirs_.insert(dir_);
 }
@@ -128,7 +149,7 @@ absl::Status BackupTarget::EnsureParentDirs(std::string_view relpath) {
     absl::MutexLock lock(&mu_);
     if (created_dirs_.contains(parent)) return absl::OkStatus();
   }
-  TM_RETURN_IF_ERROR(io::CreateDirs(fs_, parent, 0750));  // tolerates a concurrent creator
+  TM_RETURN_IF_ERROR(io::CreateDirs(*fs_, parent, 0750));  // tolerates a concurrent creator
   absl::MutexLock lock(&mu_);
   for (std::string_view at = parent; at.size() > dir_.size(); at = Parent(at)) {
     created_dirs_.emplace(at);
@@ -136,33 +157,69 @@ absl::Status BackupTarget::EnsureParentDirs(std::string_view relpath) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<io::HashingWritableFile>> BackupTarget::OpenFile(
-    std::string_view relpath, FileKind kind, std::optional<TablespaceFileInfo> tablespace) {
-  TM_RETURN_IF_ERROR(ValidateRelPath(relpath));
-  TM_RETURN_IF_ERROR(CheckOpenable());
-  TM_RETURN_IF_ERROR(EnsureParentDirs(relpath));
+absl::StatusOr<std::unique_ptr<io::WritableFile>> BackupTarget::OpenStored(
+    const std::string& stored_path) {
+  if (stream_ != nullptr) return stream_->OpenFile(stored_path);
+  TM_RETURN_IF_ERROR(EnsureParentDirs(stored_path));
   io::WriteOptions write;
   write.mode = 0640;
   write.exclusive = true;
   write.write_behind_bytes = options_.write_behind_bytes;
-  TM_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> inner,
-                      fs_.OpenForWrite(io::JoinPath(dir_, relpath), write));
+  return fs_->OpenForWrite(io::JoinPath(dir_, stored_path), write);
+}
+
+absl::StatusOr<std::unique_ptr<io::HashingWritableFile>> BackupTarget::OpenFile(
+    std::string_view relpath, FileKind kind, std::optional<TablespaceFileInfo> tablespace) {
+  TM_RETURN_IF_ERROR(ValidateRelPath(relpath));
+  TM_RETURN_IF_ERROR(CheckOpenable());
+  const std::string suffix = StoredSuffix(options_, relpath);
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
+                      OpenStored(std::string(relpath) + suffix));
+  // The stored bytes' hash, set when the inner hashing file closes (before the outer one's
+  // callback runs, since the outer Close closes the stages first).
+  auto stored = std::make_shared<std::optional<StoredForm>>();
+  if (!suffix.empty()) {
+    file = std::make_unique<io::HashingWritableFile>(
+        std::move(file),
+        [stored, suffix](const absl::StatusOr<io::ContentHash>& r) {
+          if (r.ok()) *stored = StoredForm{suffix, r->size, r->xxh3_128};
+        },
+        /*sync_on_close=*/false);
+    if (options_.encrypt_key) {
+      io::CryptOptions crypt;
+      crypt.chunk_size = options_.crypt_chunk_size;
+      crypt.file_id = std::string(relpath);
+      if (options_.compress) crypt.file_id += io::kZstdSuffix;
+      TM_ASSIGN_OR_RETURN(file,
+                          io::NewCryptWritableFile(std::move(file), *options_.encrypt_key, crypt));
+    }
+    if (options_.compress) {
+      TM_ASSIGN_OR_RETURN(file, io::NewZstdWritableFile(std::move(file), *options_.compress));
+    }
+  }
   {
     absl::MutexLock lock(&mu_);
     ++open_files_;
   }
-  auto on_done = [this, path = std::string(relpath), kind,
-                  tablespace](const absl::StatusOr<io::ContentHash>& result) {
-    OnDone(path, kind, tablespace, result);
+  auto on_done = [this, path = std::string(relpath), kind, tablespace, stored,
+                  encoded = !suffix.empty()](const absl::StatusOr<io::ContentHash>& result) {
+    if (result.ok() && encoded && !stored->has_value()) {
+      OnDone(path, kind, tablespace,
+             absl::InternalError(absl::StrFormat("'%s': the stored form was not recorded", path)),
+             std::nullopt);
+      return;
+    }
+    OnDone(path, kind, tablespace, result, *stored);
   };
   // Files are made durable together by one SyncFileSystem in Complete, not one by one.
-  return std::make_unique<io::HashingWritableFile>(std::move(inner), std::move(on_done),
+  return std::make_unique<io::HashingWritableFile>(std::move(file), std::move(on_done),
                                                    /*sync_on_close=*/false);
 }
 
 void BackupTarget::OnDone(const std::string& relpath, FileKind kind,
                           const std::optional<TablespaceFileInfo>& tablespace,
-                          const absl::StatusOr<io::ContentHash>& result) {
+                          const absl::StatusOr<io::ContentHash>& result,
+                          std::optional<StoredForm> stored) {
   absl::MutexLock lock(&mu_);
   --open_files_;
   if (!result.ok()) {
@@ -175,6 +232,7 @@ void BackupTarget::OnDone(const std::string& relpath, FileKind kind,
   file.xxh3_128 = result->xxh3_128;
   file.kind = kind;
   file.tablespace = tablespace;
+  file.stored = std::move(stored);
   if (tablespace && tablespace->page_size != 0) {
     const uint64_t pages = result->size / tablespace->page_size;
     if (kind == FileKind::kInnodbTablespace) file.tablespace->pages = pages;
@@ -224,7 +282,7 @@ absl::Status BackupTarget::SyncCreatedDirs() const {
     absl::MutexLock lock(&mu_);
     dirs = created_dirs_;
   }
-  for (const std::string& d : dirs) TM_RETURN_IF_ERROR(fs_.SyncDir(d));
+  for (const std::string& d : dirs) TM_RETURN_IF_ERROR(fs_->SyncDir(d));
   return absl::OkStatus();
 }
 
@@ -236,15 +294,27 @@ absl::Status BackupTarget::Complete(Manifest manifest) {
   }
   manifest.files = Files();
   if (manifest.producer.empty()) manifest.producer = std::string(ProducerString());
-  absl::Status s = options_.sync_files ? fs_.SyncFileSystem(dir_) : absl::OkStatus();
-  if (s.ok()) s = SyncCreatedDirs();
-  if (s.ok()) s = WriteManifest(fs_, dir_, manifest);
+  absl::Status s;
+  if (stream_ != nullptr) {
+    s = WriteStreamManifest(manifest);
+  } else {
+    s = options_.sync_files ? fs_->SyncFileSystem(dir_) : absl::OkStatus();
+    if (s.ok()) s = SyncCreatedDirs();
+    if (s.ok()) s = WriteManifest(*fs_, dir_, manifest);
+  }
   if (!s.ok()) {
     absl::MutexLock lock(&mu_);
     completed_ = false;
     abandoned_ = true;  // a half-finished Complete must not be retried blindly
   }
   return s;
+}
+
+absl::Status BackupTarget::WriteStreamManifest(const Manifest& manifest) {
+  const std::string text = SerializeManifest(manifest);
+  TM_RETURN_IF_ERROR(stream_->WriteFile(
+      kManifestName, ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
+  return stream_->Finish();
 }
 
 void BackupTarget::Abandon() {

@@ -105,6 +105,23 @@ std::optional<std::vector<uint32_t>> BaseSpaceIds(io::FileSystem& fs, const std:
   return ids;
 }
 
+std::optional<std::vector<uint32_t>> BaseSpaceIds(io::FileSystem& fs, const std::string& dir,
+                                                  Lsn lsn) {
+  if (fs.Stat(io::JoinPath(dir, kManifestName)).ok()) {
+    absl::StatusOr<Manifest> m = ReadManifest(fs, dir);
+    if (m.ok() && m->to_lsn == lsn) {
+      std::vector<uint32_t> ids = {0};
+      for (const ManifestFile& f : m->files) {
+        if (f.tablespace) ids.push_back(f.tablespace->space_id);
+      }
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      return ids;
+    }
+  }
+  return BaseSpaceIds(fs, dir);
+}
+
 std::string_view IncrementalModeName(IncrementalMode mode) {
   switch (mode) {
     case IncrementalMode::kScan:
@@ -145,7 +162,7 @@ absl::StatusOr<IncrementalBase> ResolveIncrementalBase(io::FileSystem& fs,
     base.lsn = *options.lsn;
   } else {
     TM_ASSIGN_OR_RETURN(base, ReadBaseDir(fs, options.basedir));
-    base.spaces = BaseSpaceIds(fs, options.basedir);
+    base.spaces = BaseSpaceIds(fs, options.basedir, base.lsn);
   }
   base.mode = options.mode;
   base.page_tracking_dir = options.page_tracking_dir;

@@ -51,9 +51,15 @@ struct IncrementalBase {
   std::optional<std::vector<uint32_t>> spaces;
 };
 
-// The space ids of the InnoDB data files of backup directory `dir` and its database
-// subdirectories: 0 (the system tablespace), page 0 of `*.ibd`, `*.new` and `undo*` files,
-// `space_id` of `*.meta` files. nullopt when one of them cannot be read or parsed.
+// The space ids of the InnoDB data files of backup directory `dir`. When `dir` has a
+// tidemark manifest ending at `lsn` (the backup as written, or an --extra-lsndir copy of its
+// records), the ids it lists for tablespace and delta files, plus 0: it holds them even when
+// the files are compressed, encrypted or elsewhere. Otherwise from the files of `dir` and its
+// database subdirectories: 0 (the system tablespace), page 0 of `*.ibd`, `*.new` and `undo*`
+// files, `space_id` of `*.meta` files. nullopt when one of them cannot be read or parsed.
+std::optional<std::vector<uint32_t>> BaseSpaceIds(io::FileSystem& fs, const std::string& dir,
+                                                  Lsn lsn);
+// The file-based part of BaseSpaceIds alone.
 std::optional<std::vector<uint32_t>> BaseSpaceIds(io::FileSystem& fs, const std::string& dir);
 
 // Checks the options and reads the base. Errors whose message starts with "incremental base"

@@ -107,6 +107,14 @@ absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
   if (cctx == nullptr) return absl::ResourceExhaustedError("zstd: out of memory");
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, options.level);
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
+  if (options.workers > 0) {
+    const size_t r = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_nbWorkers, options.workers);
+    if (ZSTD_isError(r)) {
+      return absl::InvalidArgumentError(absl::StrFormat("compress '%s': %d zstd workers: libzstd says: %s",
+                                                        inner->path(), options.workers,
+                                                        ZSTD_getErrorName(r)));
+    }
+  }
   return std::make_unique<ZstdWritableFile>(std::move(inner), std::move(cctx));
 }
 

@@ -20,6 +20,9 @@ inline constexpr std::string_view kZstdSuffix = ".zst";
 
 struct ZstdOptions {
   int level = 1;  // zstd's levels 1..19 (xtrabackup's --compress-zstd-level defaults to 1)
+  // zstd worker threads for this file (ZSTD_c_nbWorkers): 0 compresses on the writing thread;
+  // N > 0 hands blocks to N threads of libzstd, for a backup dominated by one large file.
+  int workers = 0;
 };
 
 // Returns a WritableFile that compresses every Append into one zstd frame (with the content
@@ -27,7 +30,8 @@ struct ZstdOptions {
 // `inner`. A file that receives no bytes still gets one (empty) frame. Sequential only:
 // WriteAt at the current end behaves like Append, any other WriteAt or Truncate is refused
 // with InvalidArgument naming the file. Errors: InvalidArgument "compress '<path>': zstd level
-// N is out of range (1..19)"; write errors of `inner` unchanged. Not thread-safe.
+// N is out of range (1..19)", "compress '<path>': N zstd workers: libzstd says: <why>" (e.g. a
+// libzstd built without threads); write errors of `inner` unchanged. Not thread-safe.
 absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
     std::unique_ptr<WritableFile> inner, const ZstdOptions& options = {});
 

@@ -9,7 +9,13 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "engine/backup_metadata.h"
+#include "engine/xbstream.h"
+#include "engine/xbstream_extract.h"
 #include "gtest/gtest.h"
+#include "io/byte_stream.h"
+#include "io/crypt_stage.h"
+#include "io/zstd_stage.h"
 #include "tests/support/fault_injection_file_system.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/test_bytes.h"
@@ -265,6 +271,132 @@ TEST(BackupTargetTest, SyncCanBeTurnedOff) {
   EXPECT_EQ(fs.count(FsOp::kSync), 0);
   EXPECT_TRUE(target->Complete(Manifest{}).ok());
   EXPECT_EQ(fs.count(FsOp::kSync), 1);  // the manifest itself is always synced
+}
+
+
+// The plain contents of the stored file `path` (decrypted with `key` when given, then
+// decompressed when it ends in .zst).
+std::string Decode(io::FileSystem& fs, const std::string& path, const io::CryptKey* key) {
+  std::string bytes = *io::ReadFileToString(fs, path);
+  auto sink_to = [](std::string& out) {
+    return [&out](ByteSpan b) {
+      out.append(reinterpret_cast<const char*>(b.data()), b.size());
+      return absl::OkStatus();
+    };
+  };
+  if (key != nullptr) {
+    MemFileSystem tmp;
+    EXPECT_TRUE(io::WriteStringToFile(tmp, "f", bytes).ok());
+    std::string plain;
+    EXPECT_TRUE(io::DecryptFile(**tmp.OpenForRead("f"), *key, sink_to(plain)).ok());
+    bytes = plain;
+  }
+  if (path.find(".zst") != std::string::npos) {
+    MemFileSystem tmp;
+    EXPECT_TRUE(io::WriteStringToFile(tmp, "f", bytes).ok());
+    std::string plain;
+    EXPECT_TRUE(io::DecompressZstd(**tmp.OpenForRead("f"), sink_to(plain)).ok());
+    bytes = plain;
+  }
+  return bytes;
+}
+
+TEST(BackupTargetTest, CompressedAndEncryptedFilesRecordPlainAndStoredForms) {
+  MemFileSystem fs;
+  io::CryptKey key;
+  key.bytes.fill(7);
+  BackupTargetOptions options{.compress = io::ZstdOptions{.level = 3}, .encrypt_key = key,
+                              .crypt_chunk_size = 4096};
+  auto target = *BackupTarget::Create(fs, "b", options);
+  const auto pattern = PatternBytes(50000, 3);
+  const std::string data(pattern.begin(), pattern.end());
+  ASSERT_TRUE(WriteFile(*target, "db/t.ibd", data, FileKind::kInnodbTablespace,
+                        TablespaceFileInfo{5, 16384, 0})
+                  .ok());
+  ASSERT_TRUE(target->WriteSmallFile(std::string(kXtrabackupCheckpointsName), "backup_type = x\n")
+                  .ok());
+  ASSERT_TRUE(target->Complete(Manifest{}).ok());
+
+  EXPECT_TRUE(absl::IsNotFound(fs.Stat("b/db/t.ibd").status()));
+  EXPECT_EQ(Decode(fs, "b/db/t.ibd.zst.tmenc", &key), data);
+  EXPECT_EQ(*io::ReadFileToString(fs, "b/xtrabackup_checkpoints"), "backup_type = x\n");
+  absl::StatusOr<Manifest> m = ReadManifest(fs, "b");
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ(m->files.size(), 2u);
+  const ManifestFile& t = m->files[0];
+  EXPECT_EQ(t.path, "db/t.ibd");
+  EXPECT_EQ(t.size, data.size());
+  EXPECT_EQ(t.xxh3_128, io::HashBytes(AsBytes(data)).xxh3_128);
+  EXPECT_EQ(t.tablespace->pages, 3u);  // of the plain size
+  ASSERT_TRUE(t.stored.has_value());
+  EXPECT_EQ(t.stored->suffix, ".zst.tmenc");
+  const io::ContentHash stored = *io::HashFile(fs, "b/db/t.ibd.zst.tmenc");
+  EXPECT_EQ(t.stored->size, stored.size);
+  EXPECT_EQ(t.stored->xxh3_128, stored.xxh3_128);
+  EXPECT_FALSE(m->files[1].stored.has_value());  // xtrabackup_checkpoints stays plain
+
+  // The encryption header names the file as stored before encryption.
+  auto in = *fs.OpenForRead("b/db/t.ibd.zst.tmenc");
+  auto reader = *io::CryptReader::Open(*in, key);
+  EXPECT_EQ(reader->header().file_id, "db/t.ibd.zst");
+}
+
+TEST(BackupTargetTest, CompressionAloneAndEncryptionAloneNameTheirSuffix) {
+  io::CryptKey key;
+  BackupTargetOptions zst{.compress = io::ZstdOptions{}};
+  BackupTargetOptions enc{.encrypt_key = key};
+  EXPECT_EQ(StoredSuffix(zst, "ibdata1"), ".zst");
+  EXPECT_EQ(StoredSuffix(enc, "ibdata1"), ".tmenc");
+  EXPECT_EQ(StoredSuffix(BackupTargetOptions{}, "ibdata1"), "");
+  EXPECT_EQ(StoredSuffix(zst, "xtrabackup_checkpoints"), "");
+  MemFileSystem fs;
+  auto target = *BackupTarget::Create(fs, "b", enc);
+  ASSERT_TRUE(WriteFile(*target, "ib_logfile0", "redo", FileKind::kRedo).ok());
+  EXPECT_EQ(Decode(fs, "b/ib_logfile0.tmenc", &key), "redo");
+  auto in = *fs.OpenForRead("b/ib_logfile0.tmenc");
+  EXPECT_EQ((*io::CryptReader::Open(*in, key))->header().file_id, "ib_logfile0");
+}
+
+TEST(BackupTargetTest, StreamTargetWritesEveryFileAndTheManifestLast) {
+  std::string stream;
+  XbstreamWriter writer([&](ByteSpan b) {
+    stream.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return absl::OkStatus();
+  });
+  auto target = BackupTarget::CreateStream(writer, "stdout", {.compress = io::ZstdOptions{}});
+  EXPECT_EQ(target->dir(), "stdout");
+  ASSERT_TRUE(WriteFile(*target, "db/t.frm", "frm bytes").ok());
+  ASSERT_TRUE(target->WriteSmallFile("xtrabackup_checkpoints", "cp").ok());
+  ASSERT_TRUE(target->Complete(Manifest{}).ok());
+  EXPECT_FALSE(target->OpenFile("late").ok());
+  // The manifest is the last entry of the stream.
+  EXPECT_NE(stream.rfind("tidemark_manifest.json"), std::string::npos);
+  EXPECT_GT(stream.rfind("tidemark_manifest.json"), stream.rfind("xtrabackup_checkpoints"));
+
+  MemFileSystem fs;
+  auto source = io::NewMemorySource(AsBytes(stream));
+  ASSERT_TRUE(ExtractXbstream(*source, fs, "out").ok());
+  EXPECT_EQ(Decode(fs, "out/db/t.frm.zst", nullptr), "frm bytes");
+  EXPECT_EQ(*io::ReadFileToString(fs, "out/xtrabackup_checkpoints"), "cp");
+  absl::StatusOr<Manifest> m = ReadManifest(fs, "out");
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ(m->files.size(), 2u);
+  EXPECT_EQ(m->files[0].path, "db/t.frm");
+  EXPECT_EQ(m->files[0].stored->suffix, ".zst");
+  EXPECT_EQ(m->files[0].stored->xxh3_128, io::HashFile(fs, "out/db/t.frm.zst")->xxh3_128);
+}
+
+TEST(BackupTargetTest, StreamTargetWithoutCompleteHasNoManifest) {
+  std::string stream;
+  XbstreamWriter writer([&](ByteSpan b) {
+    stream.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return absl::OkStatus();
+  });
+  auto target = BackupTarget::CreateStream(writer, "stdout");
+  ASSERT_TRUE(WriteFile(*target, "a", "x").ok());
+  target->Abandon();
+  EXPECT_FALSE(target->Complete(Manifest{}).ok());
+  EXPECT_EQ(stream.find("tidemark_manifest.json"), std::string::npos);
 }
 
 }  // namespace

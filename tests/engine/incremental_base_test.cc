@@ -192,6 +192,34 @@ TEST_F(IncrementalBaseTest, SpaceIdsOfTheBaseFromDataFilesAndMetas) {
   EXPECT_EQ(*b.spaces, (std::vector<uint32_t>{0, 1, 7, 12, 30}));
 }
 
+TEST_F(IncrementalBaseTest, SpaceIdsFromTheManifestWhenItEndsAtTheBase) {
+  // An --extra-lsndir, or a compressed backup: no readable data files, only the records.
+  WriteCheckpoints(BackupType::kFullBackuped, 5000);
+  Manifest m;
+  m.backup_uuid = "u";
+  m.to_lsn = Lsn(5000);
+  m.files = {{"db/a.ibd", 65536, "99aa06d3014798d86001c324468d497f",
+              FileKind::kInnodbTablespace, TablespaceFileInfo{12, 16384, 4},
+              StoredForm{".zst", 100, "99aa06d3014798d86001c324468d497f"}},
+             {"db/c.ibd.delta", 0, "99aa06d3014798d86001c324468d497f", FileKind::kInnodbDelta,
+              TablespaceFileInfo{30, 16384, 0}},
+             {"db/c.frm", 10, "99aa06d3014798d86001c324468d497f", FileKind::kNonInnodb,
+              std::nullopt}};
+  TM_ASSERT_OK(WriteManifest(fs_, kBase, m));
+  TM_ASSERT_OK(io::CreateDirs(fs_, io::JoinPath(kBase, "db")));
+  Write("db/a.ibd.zst", "compressed: not a tablespace");
+  TM_ASSERT_OK_AND_ASSIGN(IncrementalBase b, Resolve(IncrementalMode::kScan));
+  ASSERT_TRUE(b.spaces.has_value());
+  EXPECT_EQ(*b.spaces, (std::vector<uint32_t>{0, 12, 30}));
+  // A manifest that does not end at the base (an incremental was applied into it) is not
+  // used: the files are read, and the compressed one is not a data file, so its space counts
+  // as not in the base (its pages are all taken: larger, never wrong).
+  WriteCheckpoints(BackupType::kFullBackuped, 6000);
+  TM_ASSERT_OK_AND_ASSIGN(IncrementalBase c, Resolve(IncrementalMode::kScan));
+  ASSERT_TRUE(c.spaces.has_value());
+  EXPECT_EQ(*c.spaces, (std::vector<uint32_t>{0}));
+}
+
 TEST_F(IncrementalBaseTest, UnreadableDataFileLeavesTheSpacesUnknown) {
   WriteCheckpoints(BackupType::kFullBackuped, 5000);
   TM_ASSERT_OK(io::CreateDirs(fs_, io::JoinPath(kBase, "db")));

@@ -77,7 +77,9 @@ class PrepareDecodeTest : public ::testing::Test {
     for (const auto& [rel, data] : files) {
       ASSERT_TRUE(io::CreateDirs(fs, io::JoinPath("b", io::ParentDir(rel))).ok());
       ASSERT_TRUE(io::WriteStringToFile(fs, "b/" + rel, data).ok());
-      if (rel != "xtrabackup_checkpoints") ASSERT_TRUE(EncodeFile(fs, "b", rel, suffix, &key_).ok());
+      if (rel != "xtrabackup_checkpoints") {
+        ASSERT_TRUE(EncodeFile(fs, "b", rel, suffix, &key_).ok());
+      }
     }
   }
   // What DecodeForPrepare leaves: the needed files plain, the others still encoded.

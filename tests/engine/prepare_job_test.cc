@@ -338,7 +338,9 @@ void BuildBackup(io::FileSystem& fs, const std::string& suffix = "") {
   AddWrites(b);
   b.Write();
   ASSERT_TRUE(io::WriteStringToFile(fs, kDir + "/test/t.frm", "frm").ok());
-  if (!suffix.empty()) ASSERT_TRUE(EncodeBackup(fs, kDir, suffix, &TestKey()).ok());
+  if (!suffix.empty()) {
+    ASSERT_TRUE(EncodeBackup(fs, kDir, suffix, &TestKey()).ok());
+  }
 }
 
 // Every file of the backup with its bytes.

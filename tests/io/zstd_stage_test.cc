@@ -59,6 +59,20 @@ TEST(ZstdStageTest, RoundTripsManySizes) {
   }
 }
 
+TEST(ZstdStageTest, WorkerThreadsWriteTheSameStandardFrames) {
+  MemFileSystem fs;
+  const std::string data = PatternBytes(size_t{5} << 20, 9);
+  TM_ASSERT_OK_AND_ASSIGN(std::unique_ptr<WritableFile> raw, fs.OpenForWrite("t.zst"));
+  TM_ASSERT_OK_AND_ASSIGN(std::unique_ptr<WritableFile> z,
+                          NewZstdWritableFile(std::move(raw), ZstdOptions{.level = 1, .workers = 2}));
+  for (size_t at = 0; at < data.size(); at += 300000) {
+    TM_ASSERT_OK(z->Append(AsBytes(std::string_view(data).substr(at, 300000))));
+  }
+  TM_ASSERT_OK(z->Close());
+  TM_ASSERT_OK_AND_ASSIGN(std::string back, Decompress(fs, "t.zst"));
+  EXPECT_EQ(back, data);
+}
+
 // Percona XtraBackup 8 (ds_compress_zstd.cc) ends a frame at every write of its data sink, so
 // its .zst files are many concatenated frames.
 TEST(ZstdStageTest, ReadsConcatenatedFrames) {

@@ -3,6 +3,7 @@
 // option file, never from the command line.
 #include "tools/tidemark/backup_command.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,12 +11,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "engine/backup_job.h"
 #include "engine/backup_report.h"
 #include "engine/incremental_base.h"
 #include "engine/mysql_sql_session.h"
 #include "engine/redo_copier.h"
+#include "engine/xbstream.h"
 #include "io/clock.h"
 #include "io/posix_file_system.h"
 #include "nlohmann/json.hpp"
@@ -61,6 +64,52 @@ absl::StatusOr<std::optional<engine::IncrementalOptions>> IncrementalFrom(const 
   return o;
 }
 
+// --compress[=zstd[:LEVEL]] and --compress-zstd-level, as zstd options; nullopt when off.
+absl::StatusOr<std::optional<io::ZstdOptions>> CompressionFrom(const BackupFlags& f) {
+  if (!f.compress) {
+    if (f.compress_zstd_level != 0 || f.compress_threads != 0) {
+      return absl::InvalidArgumentError(
+          "--compress-zstd-level and --compress-threads need --compress");
+    }
+    return std::nullopt;
+  }
+  io::ZstdOptions z;
+  const std::string& spec = *f.compress;
+  if (spec.empty() || spec == "zstd") {
+    z.level = f.compress_zstd_level != 0 ? f.compress_zstd_level : 1;
+  } else if (absl::StartsWith(spec, "zstd:") &&
+             absl::SimpleAtoi(spec.substr(5).c_str(), &z.level) && f.compress_zstd_level == 0) {
+  } else {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--compress=%s: expected zstd or zstd:LEVEL (1..19), once (quicklz and lz4 are not "
+        "supported)",
+        spec));
+  }
+  if (z.level < 1 || z.level > 19) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("zstd level %d is out of range (1..19)", z.level));
+  }
+  z.workers = f.compress_threads > 1 ? f.compress_threads : 0;
+  return z;
+}
+
+// --encrypt=AES256 with its key, or nullopt; a key source without --encrypt is refused (a
+// backup the user believes encrypted must not be written in clear).
+absl::StatusOr<std::optional<io::CryptKey>> EncryptionFrom(const BackupFlags& f) {
+  if (f.encrypt.empty()) {
+    if (!f.key.key_file.empty() || !f.key.refused_key.empty()) {
+      return absl::InvalidArgumentError("--encrypt-key-file needs --encrypt=AES256");
+    }
+    return std::nullopt;
+  }
+  if (absl::AsciiStrToUpper(f.encrypt) != "AES256") {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--encrypt=%s: only AES256 is supported (AES-256-GCM, docs/encryption.md)", f.encrypt));
+  }
+  TM_ASSIGN_OR_RETURN(io::CryptKey key, LoadKey(f.key));
+  return key;
+}
+
 void PrintProgress(const BackupFlags& f, const engine::BackupProgress& p, absl::Time start) {
   const double secs = absl::ToDoubleSeconds(absl::Now() - start);
   if (f.progress == "json") {
@@ -75,7 +124,28 @@ void PrintProgress(const BackupFlags& f, const engine::BackupProgress& p, absl::
 CLI::App* AddBackupCommand(CLI::App& app, BackupFlags& f) {
   CLI::App* cmd = app.add_subcommand(
       "backup", "Take a hot full or incremental backup of a running MariaDB server");
-  cmd->add_option("--target-dir", f.target_dir, "new or empty directory for the backup")->required();
+  cmd->add_option("--target-dir", f.target_dir,
+                  "new or empty directory for the backup (not used with --stream)");
+  cmd->add_option("--stream", f.stream,
+                  "write the backup to stdout as an xbstream (`mbstream -x` or `tidemark "
+                  "extract` unpack it)")
+      ->check(CLI::IsMember({"xbstream", "mbstream"}));
+  cmd->add_option("--compress", f.compress,
+                  "compress every file with zstd (x -> x.zst): zstd or zstd:LEVEL (1..19, "
+                  "default 1)")
+      ->expected(0, 1);
+  cmd->add_option("--compress-zstd-level", f.compress_zstd_level, "zstd level (xtrabackup's flag)");
+  cmd->add_option("--compress-threads", f.compress_threads,
+                  "zstd threads per file written (default: each copier thread compresses its "
+                  "own file; see --parallel)")
+      ->check(CLI::Range(0, 64));
+  cmd->add_option("--encrypt", f.encrypt,
+                  "encrypt every file with AES-256-GCM (x -> x.tmenc): AES256; the key from "
+                  "--encrypt-key-file or $" + std::string(kEncryptKeyEnv));
+  AddKeyOptions(cmd, f.key);
+  cmd->add_option("--extra-lsndir", f.extra_lsndir,
+                  "also write xtrabackup_checkpoints, xtrabackup_info and the manifest here "
+                  "(the base of a later incremental, e.g. of a stream)");
   AddConnectionOptions(cmd, f.connection);
   cmd->add_option("--parallel", f.parallel, "tablespaces copied at once (default: CPUs)")
       ->check(CLI::Range(0, 256));
@@ -113,6 +183,33 @@ int RunBackupCommand(const BackupFlags& f) {
     std::fprintf(stderr, "tidemark: %s\n", std::string(incremental.status().message()).c_str());
     return kExitUsage;
   }
+  auto compress = CompressionFrom(f);
+  if (!compress.ok()) {
+    std::fprintf(stderr, "tidemark: %s\n", std::string(compress.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto encrypt = EncryptionFrom(f);
+  if (!encrypt.ok()) {
+    std::fprintf(stderr, "tidemark: backup failed: %s\n",
+                 std::string(encrypt.status().message()).c_str());
+    // A refused --encrypt-key or a bad --encrypt value is a usage error; a key that cannot
+    // be read or parsed is bad input.
+    return absl::StrContains(encrypt.status().message(), "--encrypt") ? kExitUsage
+                                                                      : kExitBadInput;
+  }
+  const bool streaming = !f.stream.empty();
+  if (!streaming && f.target_dir.empty()) {
+    std::fprintf(stderr, "tidemark: backup needs --target-dir DIR or --stream xbstream\n");
+    return kExitUsage;
+  }
+  if (streaming && isatty(STDOUT_FILENO)) {
+    std::fprintf(stderr,
+                 "tidemark: refusing to write an xbstream to a terminal: redirect stdout to a "
+                 "file or a pipe (e.g. | mbstream -x -C DIR)\n");
+    return kExitUsage;
+  }
+  // A reader that goes away must fail the write (EPIPE), not kill us before we report it.
+  if (streaming) signal(SIGPIPE, SIG_IGN);
   auto fs = io::NewPosixFileSystem();
   io::RealClock clock;
   engine::MysqlSqlSessionFactory sql(*conn);
@@ -133,12 +230,33 @@ int RunBackupCommand(const BackupFlags& f) {
   o.command_line = f.command_line;
   o.sync_files = !f.no_sync;
   o.incremental = *incremental;
+  o.compress = *compress;
+  o.encrypt_key = *encrypt;
+  o.extra_lsndir = f.extra_lsndir;
+  std::optional<engine::XbstreamWriter> stream;
+  if (streaming) {
+    stream.emplace(engine::FdSink(STDOUT_FILENO, "stdout"));
+    o.stream = &*stream;
+  }
   auto r = engine::RunBackup(o, env);
   if (live && !json) std::fputc('\n', stderr);
   if (!r.ok()) {
     if (json) std::fprintf(stderr, "%s\n", engine::FailedJson(r.status()).c_str());
     std::fprintf(stderr, "tidemark: backup failed: %s\n", std::string(r.status().message()).c_str());
-    const int code = ExitCodeFor(r.status());
+    int code = ExitCodeFor(r.status());
+    if (streaming) {
+      // The stream's own failure (the reader went away, the disk behind it is full) is the
+      // target's; a stream cut short has no manifest, which extract and verify report.
+      if (stream->bytes_written() > 0 && !stream->Finish().ok() && code != kExitUsage) {
+        code = kExitTarget;
+      }
+      if (stream->bytes_written() > 0) {
+        std::fprintf(stderr,
+                     "tidemark: the stream on stdout is incomplete: it has no "
+                     "tidemark_manifest.json\n");
+      }
+      return code;
+    }
     // Only a directory this run wrote into is an incomplete backup (not a refused target,
     // nor one never created because the server could not be reached).
     if (code != kExitUsage && fs->Stat(f.target_dir).ok()) {

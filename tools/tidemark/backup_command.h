@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "tools/tidemark/connection_flags.h"
+#include "tools/tidemark/key_flags.h"
 
 namespace tidemark::tools {
 
@@ -25,6 +26,13 @@ struct BackupFlags {
   std::optional<uint64_t> incremental_lsn;  // incremental: the base LSN
   std::string incremental_mode;         // "", "scan", "redo" or "auto"
   std::string page_tracking_dir;        // redo/auto: tidemark redo-follow's directory
+  std::string stream;                   // "" (a directory) or "xbstream": to stdout
+  std::optional<std::string> compress;  // --compress[=zstd[:LEVEL]]; "" when given bare
+  int compress_zstd_level = 0;          // xtrabackup's --compress-zstd-level (0: unset)
+  int compress_threads = 0;             // zstd workers per file (0: on the copier thread)
+  std::string encrypt;                  // "" or "AES256"
+  KeyFlags key;
+  std::string extra_lsndir;             // a copy of the backup's records goes here
   std::vector<std::string> command_line;
 };
 

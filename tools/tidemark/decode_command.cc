@@ -4,7 +4,6 @@
 #include "tools/tidemark/decode_command.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 
 #include "absl/strings/str_format.h"
@@ -65,22 +64,6 @@ int Run(const char* verb, const DecodeFlags& f, engine::DecodeKind kind, const i
   return ExitCodeFor(*r);
 }
 
-// The key from --encrypt-key-file, else from the environment. Prints why not and returns
-// nullopt when neither gives one.
-std::optional<io::CryptKey> LoadKey(const DecodeFlags& f) {
-  absl::StatusOr<std::optional<io::CryptKey>> key = KeyFromFileOrEnv(f.key_file);
-  if (key.ok() && !key->has_value()) {
-    key = absl::InvalidArgumentError(absl::StrFormat(
-        "no key: give --encrypt-key-file or set %s (64 hex digits)", kEncryptKeyEnv));
-  }
-  if (!key.ok()) {
-    std::fprintf(stderr, "tidemark: decrypt failed: %s\n",
-                 std::string(key.status().message()).c_str());
-    return std::nullopt;
-  }
-  return **key;
-}
-
 }  // namespace
 
 CLI::App* AddDecompressCommand(CLI::App& app, DecodeFlags& f) {
@@ -92,9 +75,7 @@ CLI::App* AddDecompressCommand(CLI::App& app, DecodeFlags& f) {
 CLI::App* AddDecryptCommand(CLI::App& app, DecodeFlags& f) {
   CLI::App* cmd = app.add_subcommand("decrypt", "Turn every x.tmenc in a backup into x");
   AddCommonFlags(cmd, f);
-  cmd->add_option("--encrypt-key-file", f.key_file,
-                  "file holding the key: 32 raw bytes or 64 hex digits (default: $" +
-                      std::string(kEncryptKeyEnv) + ")");
+  AddKeyOptions(cmd, f.key);
   return cmd;
 }
 
@@ -103,8 +84,12 @@ int RunDecompressCommand(const DecodeFlags& f) {
 }
 
 int RunDecryptCommand(const DecodeFlags& f) {
-  std::optional<io::CryptKey> key = LoadKey(f);
-  if (!key.has_value()) return kExitBadInput;
+  absl::StatusOr<io::CryptKey> key = LoadKey(f.key);
+  if (!key.ok()) {
+    std::fprintf(stderr, "tidemark: decrypt failed: %s\n",
+                 std::string(key.status().message()).c_str());
+    return kExitBadInput;
+  }
   return Run("decrypt", f, engine::DecodeKind::kDecrypt, &*key);
 }
 

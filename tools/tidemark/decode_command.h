@@ -6,18 +6,19 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
-#include "tools/tidemark/key_flags.h"  // kEncryptKeyEnv
+#include "tools/tidemark/key_flags.h"
 
 namespace tidemark::tools {
 
 struct DecodeFlags {
   std::string target_dir;
-  std::string key_file;  // decrypt only
+  KeyFlags key;  // decrypt only
   int parallel = 1;
   bool remove_original = false;
   bool verbose = false;
 };
 
+// The environment variable that may hold the key as 64 hex digits.
 CLI::App* AddDecompressCommand(CLI::App& app, DecodeFlags& flags);
 CLI::App* AddDecryptCommand(CLI::App& app, DecodeFlags& flags);
 int RunDecompressCommand(const DecodeFlags& flags);

@@ -1,20 +1,33 @@
-// The encryption key of a command: from `--encrypt-key-file F`, else from the environment
-// (TIDEMARK_ENCRYPT_KEY, 64 hex digits); never a flag value (docs/encryption.md).
+// The encryption key of `backup --encrypt`, `decrypt`, `verify`, `prepare` and `restore`: from
+// --encrypt-key-file F or the environment (TIDEMARK_ENCRYPT_KEY), never from the command line
+// (docs/encryption.md).
 #pragma once
 
-#include <optional>
 #include <string>
 
+#include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "io/crypt_stage.h"
 
 namespace tidemark::tools {
 
-// The environment variable that may hold the key as 64 hex digits.
 inline constexpr const char* kEncryptKeyEnv = "TIDEMARK_ENCRYPT_KEY";
 
-// The key from `key_file` when not empty, else from kEncryptKeyEnv when set, else nullopt.
-// Errors: InvalidArgument/NotFound/... from reading or parsing the key (never quoting it).
-absl::StatusOr<std::optional<io::CryptKey>> KeyFromFileOrEnv(const std::string& key_file);
+struct KeyFlags {
+  std::string key_file;
+  std::string refused_key;  // a value given to --encrypt-key, which is refused
+};
+
+// Adds --encrypt-key-file, and a hidden --encrypt-key (xtrabackup's spelling) that LoadKey
+// refuses.
+void AddKeyOptions(CLI::App* cmd, KeyFlags& flags);
+
+// True when the user gave a key source (a file, the environment, or the refused option).
+bool KeyGiven(const KeyFlags& flags);
+
+// The key from --encrypt-key-file, else from TIDEMARK_ENCRYPT_KEY. Errors: InvalidArgument
+// "--encrypt-key is not accepted: ...", "no key: give --encrypt-key-file or set
+// TIDEMARK_ENCRYPT_KEY (64 hex digits)"; ReadCryptKeyFile's / ParseCryptKey's.
+absl::StatusOr<io::CryptKey> LoadKey(const KeyFlags& flags);
 
 }  // namespace tidemark::tools

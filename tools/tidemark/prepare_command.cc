@@ -90,9 +90,7 @@ CLI::App* AddPrepareCommand(CLI::App& app, PrepareFlags& f) {
   cmd->add_option("--parallel", f.parallel, "pages applied at once (threads)")->check(CLI::Range(1, 256));
   cmd->add_option("--progress", f.progress, "auto (a live line on a terminal) or json")
       ->expected(0, 1)->default_str("auto");
-  cmd->add_option("--encrypt-key-file", f.key_file,
-                  "the key of an encrypted backup: 32 raw bytes or 64 hex digits (default: $" +
-                      std::string(kEncryptKeyEnv) + ")");
+  AddKeyOptions(cmd, f.key);
   cmd->add_option("--scratch-dir", f.scratch_dir,
                   "where an encoded --incremental-dir is decoded (default: next to --target-dir)");
   return cmd;
@@ -105,7 +103,9 @@ int RunPrepareCommand(const PrepareFlags& f) {
                  f.use_memory.c_str());
     return kExitUsage;
   }
-  absl::StatusOr<std::optional<io::CryptKey>> key = KeyFromFileOrEnv(f.key_file);
+  // Without a key source the engine names the first encrypted file, if there is one.
+  absl::StatusOr<std::optional<io::CryptKey>> key = std::optional<io::CryptKey>();
+  if (KeyGiven(f.key)) key = LoadKey(f.key);
   if (!key.ok()) {
     std::fprintf(stderr, "tidemark: prepare failed: %s\n",
                  std::string(key.status().message()).c_str());

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "tools/tidemark/key_flags.h"
 
 namespace tidemark::tools {
 
@@ -15,7 +16,7 @@ struct PrepareFlags {
   std::string use_memory = "100M";  // bytes, with an optional K/M/G suffix
   int parallel = 1;
   std::string progress;  // "", "auto" (a live line on a terminal) or "json"
-  std::string key_file;     // --encrypt-key-file, for an encrypted backup
+  KeyFlags key;  // for an encrypted backup: --encrypt-key-file or TIDEMARK_ENCRYPT_KEY
   std::string scratch_dir;  // where an encoded --incremental-dir is decoded
 };
 

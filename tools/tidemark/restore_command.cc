@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_format.h"
 #include "engine/restore_job.h"
@@ -74,14 +76,14 @@ CLI::App* AddRestoreCommand(CLI::App& app, RestoreFlags& f) {
   cmd->add_option("--innodb-log-group-home-dir", f.log_dir, "where ib_logfile0 goes");
   cmd->add_flag("--no-sync", f.no_sync, "do not fdatasync restored files (unsafe)");
   cmd->add_flag("--verbose", f.verbose, "name each file restored");
-  cmd->add_option("--encrypt-key-file", f.key_file,
-                  "the key of an encrypted backup: 32 raw bytes or 64 hex digits (default: $" +
-                      std::string(kEncryptKeyEnv) + ")");
+  AddKeyOptions(cmd, f.key);
   return cmd;
 }
 
 int RunRestoreCommand(const RestoreFlags& f) {
-  absl::StatusOr<std::optional<io::CryptKey>> key = KeyFromFileOrEnv(f.key_file);
+  // Without a key source the engine names the first encrypted file, if there is one.
+  absl::StatusOr<std::optional<io::CryptKey>> key = std::optional<io::CryptKey>();
+  if (KeyGiven(f.key)) key = LoadKey(f.key);
   if (!key.ok()) {
     std::fprintf(stderr, "tidemark: restore failed: %s\n",
                  std::string(key.status().message()).c_str());
@@ -116,13 +118,13 @@ int RunRestoreCommand(const RestoreFlags& f) {
     }
     return code;
   }
+  const std::string decoded =
+      r->decoded > 0 ? absl::StrFormat("%zu decompressed or decrypted; ", r->decoded) : "";
   std::fprintf(stderr,
                "tidemark: restore complete: %zu files, %.1f MiB %s into '%s' (%s%zu backup "
                "files left behind)\n",
                r->files, r->bytes / 1048576.0, f.move ? "moved" : "copied", f.datadir.c_str(),
-               r->decoded > 0 ? absl::StrFormat("%zu decompressed or decrypted; ", r->decoded)
-                              : "",
-               r->skipped);
+               decoded.c_str(), r->skipped);
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "tools/tidemark/key_flags.h"
 
 namespace tidemark::tools {
 
@@ -17,7 +18,7 @@ struct RestoreFlags {
   bool no_sync = false;
   bool verbose = false;
   std::string data_home_dir, undo_dir, log_dir;
-  std::string key_file;  // --encrypt-key-file, for encrypted files
+  KeyFlags key;  // for an encrypted backup: --encrypt-key-file or TIDEMARK_ENCRYPT_KEY
 };
 
 CLI::App* AddRestoreCommand(CLI::App& app, RestoreFlags& flags);
