@@ -745,8 +745,16 @@ absl::Status ReplaceNonInnodbFiles(io::FileSystem& fs, std::string_view full_dir
     if (!CopiedFromIncremental(rel)) continue;
     copies.push_back({DdlStep::Kind::kCopy, io::JoinPath(inc_dir, rel), rel});
   }
-  // Each copy is atomic and idempotent: a rerun after a kill copies again.
-  for (const DdlStep& c : copies) TM_RETURN_IF_ERROR(RunDdlStep(fs, full_dir, c));
+  // Each copy is atomic and idempotent: a rerun after a kill copies again. A compressed or
+  // encrypted FULL may still hold the file encoded (root files are not cleaned up above):
+  // that older form goes, or restore would find two forms of one file.
+  for (const DdlStep& c : copies) {
+    TM_RETURN_IF_ERROR(RunDdlStep(fs, full_dir, c));
+    for (std::string_view suffix : {".zst", ".tmenc", ".zst.tmenc"}) {
+      absl::Status s = fs.RemoveFile(io::JoinPath(full_dir, c.to + std::string(suffix)));
+      if (!s.ok() && !absl::IsNotFound(s)) return s;
+    }
+  }
   // ibx_incremental_drop_databases: directories empty now and absent from INC.
   TM_ASSIGN_OR_RETURN(root, fs.ListDir(full_dir));
   for (const io::FileInfo& e : root) {

@@ -395,6 +395,16 @@ TEST(PrepareIncrementalTest, EncodedIncrementalAppliesLikeThePlainOneAndIsNotMod
   EXPECT_FALSE(fs.Stat(kFull + ".tidemark-incremental").ok()) << "the scratch copy is removed";
 }
 
+TEST(PrepareIncrementalTest, FileFromIncrementalReplacesItsEncodedFormInFull) {
+  MemFileSystem fs;
+  Build(fs);
+  Put(fs, kFull + "/aria_log.00000001.zst", "the full backup's, compressed");
+  Put(fs, kInc + "/aria_log.00000001", "the incremental's");
+  TM_ASSERT_OK(Apply(fs).status());
+  EXPECT_EQ(Read(fs, kFull + "/aria_log.00000001"), "the incremental's");
+  EXPECT_EQ(Read(fs, kFull + "/aria_log.00000001.zst"), "<missing>");
+}
+
 TEST(PrepareIncrementalTest, EncodedIncrementalUsesTheScratchDir) {
   MemFileSystem fs;
   BuildEncoded(fs);

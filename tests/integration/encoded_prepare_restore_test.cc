@@ -1,0 +1,214 @@
+// `tidemark prepare` and `tidemark restore` straight on a compressed and encrypted backup
+// (docs/prepare.md "Compressed and encrypted backups"), with no decrypt or decompress step:
+// - a `backup --compress --encrypt` directory under write load: prepare without a key or with
+//   a wrong one exits 4 and changes nothing; prepare with the key decodes the InnoDB files and
+//   leaves the others encoded; restore without a key exits 4 and writes nothing; restore with
+//   the key passes the restore check (TESTING.md): CHECK TABLE EXTENDED clean and, after the
+//   binlog replay from the backup's position, every CHECKSUM TABLE equal to the source's;
+// - an encrypted incremental applied with --incremental-dir to a compressed full backup is not
+//   modified, its scratch copy is removed, and a --move restore passes the same check.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "innodb/base/status.h"
+#include "tests/support/restore_check.h"
+#include "tests/support/sql_loop.h"
+#include "tests/support/status_macros.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_server.h"
+
+namespace tidemark::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+absl::Status CreateData(TestServer& server) {
+  return server.Query(
+      "CREATE DATABASE s;"
+      "CREATE TABLE s.t (id INT PRIMARY KEY, k INT NOT NULL, v VARCHAR(200), KEY (k)) "
+      "ENGINE=InnoDB;"
+      "INSERT INTO s.t SELECT seq, seq % 97, REPEAT(MD5(seq), 4) FROM s.seq_1_to_20000;"
+      "CREATE TABLE s.z (id INT PRIMARY KEY, b BLOB) ENGINE=InnoDB ROW_FORMAT=COMPRESSED;"
+      "INSERT INTO s.z SELECT seq, REPEAT(MD5(seq), 40) FROM s.seq_1_to_500;"
+      "CREATE TABLE s.m (id INT PRIMARY KEY, v VARCHAR(100)) ENGINE=MyISAM;"
+      "INSERT INTO s.m SELECT seq, MD5(seq) FROM s.seq_1_to_1000;"
+      "CREATE TABLE s.a (id INT PRIMARY KEY, v VARCHAR(100)) ENGINE=Aria;"
+      "INSERT INTO s.a SELECT seq, MD5(seq) FROM s.seq_1_to_1000");
+}
+
+absl::Status LoadStep(SqlConnection& c, int64_t i) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  return c.Query(absl::StrFormat(
+      "UPDATE s.t SET k = k + 1, v = CONCAT(v, 'x') WHERE id BETWEEN %1$d AND %1$d + 30;"
+      "INSERT INTO s.t VALUES (100000 + %2$d, %2$d, 'new') ON DUPLICATE KEY UPDATE k = k + 1;"
+      "UPDATE s.m SET v = CONCAT('m', %2$d) WHERE id = %3$d",
+      1 + i * 53 % 19000, i, 1 + i % 1000));
+}
+
+// `tidemark backup --target-dir target EXTRA...` of `server` under LoadStep.
+absl::Status BackupUnderLoad(TestServer& server, const std::string& target,
+                             const std::vector<std::string>& extra) {
+  TM_ASSIGN_OR_RETURN(auto load, StartLoop(server, LoadStep));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  TM_ASSIGN_OR_RETURN(CommandResult r, Tidemark(TidemarkBackupArgs(server, target, extra)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // writes after the backup
+  TM_RETURN_IF_ERROR(load->Stop());
+  if (load->iterations() < 10) {
+    return absl::InternalError(absl::StrFormat("the load ran only %d steps", load->iterations()));
+  }
+  if (r.exit_code != 0) return absl::InternalError(r.Describe());
+  const size_t summary = r.err.rfind("tidemark: ");
+  std::printf("[tidemark] %s; load %lld steps\n",
+              summary == std::string::npos
+                  ? ""
+                  : r.err.substr(summary, r.err.find('\n', summary) - summary).c_str(),
+              static_cast<long long>(load->iterations()));
+  return absl::OkStatus();
+}
+
+// Every file under `dir` with its bytes: to show a directory was not changed.
+std::map<std::string, std::string> Contents(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out[fs::relative(e.path(), dir).string()] = ReadWholeFile(e.path());
+  }
+  return out;
+}
+
+// The files under `dir` whose names say they are still compressed or encrypted.
+std::vector<std::string> EncodedFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string p = e.path().string();
+    if (p.ends_with(".zst") || p.ends_with(".tmenc")) out.push_back(p);
+  }
+  return out;
+}
+
+void ExpectRestoreCheck(TestServer& source, TestServer& restored, const std::string& backup) {
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> tables, UserTables(restored));
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> source_tables, UserTables(source));
+  EXPECT_THAT(tables, ElementsAreArray(source_tables));
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> complaints,
+                          CheckTablesExtended(restored, tables));
+  EXPECT_THAT(complaints, IsEmpty());
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> diffs,
+                          ReplayAndCompare(source, backup, restored));
+  EXPECT_THAT(diffs, IsEmpty());
+}
+
+class EncodedPrepareRestoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    TM_REQUIRE_PROGRAMS("mariadbd", "mariadb-install-db", "mariadb", "mariadb-binlog");
+    ASSERT_EQ(std::getenv("TIDEMARK_ENCRYPT_KEY"), nullptr) << "the tests give the key by file";
+    auto server = TestServer::Start({.log_file_size = "64M"});
+    ASSERT_TRUE(server.ok()) << server.status();
+    source_ = std::move(*server);
+    TM_ASSERT_OK(CreateData(*source_));
+    key_ = WriteKey("key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+  }
+  std::string WriteKey(const std::string& name, const std::string& hex) {
+    const std::string path = tmp_.Join(name);
+    std::ofstream(path) << hex << "\n";
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+    return path;
+  }
+
+  TempDir tmp_;
+  std::unique_ptr<TestServer> source_;
+  std::string key_;
+};
+
+TEST_F(EncodedPrepareRestoreTest, CompressedEncryptedBackupPreparesAndRestoresDirectly) {
+  const std::string dir = tmp_.Join("backup");
+  TM_ASSERT_OK(BackupUnderLoad(*source_, dir,
+                               {"--compress", "--encrypt=AES256", "--encrypt-key-file", key_}));
+  ASSERT_TRUE(fs::exists(dir + "/s/t.ibd.zst.tmenc"));
+  ASSERT_TRUE(fs::exists(dir + "/ib_logfile0.zst.tmenc"));
+  const auto stored = Contents(dir);
+
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult none, Tidemark({"prepare", "--target-dir", dir}));
+  EXPECT_EQ(none.exit_code, 4) << none.Describe();
+  EXPECT_THAT(none.err, HasSubstr(".zst.tmenc' is encrypted: no key given"));
+  const std::string wrong = WriteKey("wrong", std::string(64, 'a'));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult bad, Tidemark({"prepare", "--target-dir", dir,
+                                                       "--encrypt-key-file", wrong}));
+  EXPECT_EQ(bad.exit_code, 4) << bad.Describe();
+  EXPECT_THAT(bad.err, HasSubstr("wrong key"));
+  EXPECT_TRUE(Contents(dir) == stored) << "a refused prepare changed the backup";
+
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult p, Tidemark({"prepare", "--target-dir", dir,
+                                                     "--encrypt-key-file", key_}));
+  ASSERT_EQ(p.exit_code, 0) << p.Describe();
+  EXPECT_THAT(p.err, HasSubstr("compressed or encrypted files decoded"));
+  EXPECT_TRUE(fs::exists(dir + "/s/t.ibd"));
+  EXPECT_FALSE(fs::exists(dir + "/s/t.ibd.zst.tmenc"));
+  EXPECT_TRUE(fs::exists(dir + "/s/m.MYD.zst.tmenc")) << "non-InnoDB files stay encoded";
+
+  const std::string datadir = tmp_.Join("restored");
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r0, Tidemark({"restore", "--target-dir", dir,
+                                                      "--datadir", datadir}));
+  EXPECT_EQ(r0.exit_code, 4) << r0.Describe();
+  EXPECT_THAT(r0.err, HasSubstr("is encrypted: no key given"));
+  EXPECT_FALSE(fs::exists(datadir));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, Tidemark({"restore", "--target-dir", dir, "--datadir",
+                                                     datadir, "--encrypt-key-file", key_,
+                                                     "--parallel", "2"}));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  std::printf("[tidemark] %s\n", LineStartingWith(r.err, "tidemark: restore complete").c_str());
+  EXPECT_THAT(EncodedFiles(datadir), IsEmpty());
+  EXPECT_TRUE(fs::exists(datadir + "/s/m.MYD"));
+  TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start({.existing_datadir = datadir}));
+  ExpectRestoreCheck(*source_, *restored, dir);
+}
+
+TEST_F(EncodedPrepareRestoreTest, EncryptedIncrementalAppliedDirectlyAndMovedBack) {
+  const std::string full = tmp_.Join("full"), inc = tmp_.Join("inc");
+  TM_ASSERT_OK(BackupUnderLoad(*source_, full, {"--compress"}));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult p1,
+                          Tidemark({"prepare", "--apply-log-only", "--target-dir", full}));
+  ASSERT_EQ(p1.exit_code, 0) << p1.Describe();
+  TM_ASSERT_OK(source_->Query(
+      "CREATE TABLE s.added (id INT PRIMARY KEY, v VARCHAR(50)) ENGINE=InnoDB;"
+      "INSERT INTO s.added SELECT seq, MD5(seq) FROM s.seq_1_to_3000;"
+      "DELETE FROM s.t WHERE id % 10 = 3;"
+      "INSERT INTO s.m SELECT seq, 'after' FROM s.seq_2000_to_2100"));
+  TM_ASSERT_OK(BackupUnderLoad(*source_, inc,
+                               {"--incremental-basedir", full, "--compress=zstd:3",
+                                "--encrypt=AES256", "--encrypt-key-file", key_}));
+  ASSERT_TRUE(fs::exists(inc + "/ib_logfile0.zst.tmenc"));
+  const auto inc_stored = Contents(inc);
+
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult p2, Tidemark({"prepare", "--target-dir", full,
+                                                      "--incremental-dir", inc,
+                                                      "--encrypt-key-file", key_}));
+  ASSERT_EQ(p2.exit_code, 0) << p2.Describe();
+  EXPECT_THAT(p2.err, HasSubstr("files of the incremental decoded to scratch"));
+  EXPECT_TRUE(Contents(inc) == inc_stored) << "the incremental backup was modified";
+  EXPECT_FALSE(fs::exists(full + ".tidemark-incremental")) << "the scratch copy is left";
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult p3, Tidemark({"prepare", "--target-dir", full}));
+  ASSERT_EQ(p3.exit_code, 0) << p3.Describe();
+
+  const std::string datadir = tmp_.Join("restored");
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, Tidemark({"restore", "--move", "--target-dir", full,
+                                                     "--datadir", datadir,
+                                                     "--encrypt-key-file", key_}));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(EncodedFiles(datadir), IsEmpty());
+  EXPECT_THAT(EncodedFiles(full), IsEmpty()) << "--move takes every file but the metadata";
+  TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start({.existing_datadir = datadir}));
+  ExpectRestoreCheck(*source_, *restored, full);
+}
+
+}  // namespace
+}  // namespace tidemark::testing
