@@ -145,16 +145,4 @@ absl::StatusOr<DecodeFilesResult> DecodeCopy(io::FileSystem& fs, std::string_vie
   return r;
 }
 
-absl::Status RemoveTree(io::FileSystem& fs, std::string_view dir) {
-  absl::StatusOr<std::vector<io::FileInfo>> entries = fs.ListDir(dir);
-  if (absl::IsNotFound(entries.status())) return absl::OkStatus();
-  TM_RETURN_IF_ERROR(entries.status());
-  for (const io::FileInfo& e : *entries) {
-    const std::string path = io::JoinPath(dir, e.name);
-    TM_RETURN_IF_ERROR(e.type == io::FileType::kDirectory ? RemoveTree(fs, path)
-                                                          : fs.RemoveFile(path));
-  }
-  return fs.RemoveDir(dir);
-}
-
 }  // namespace tidemark::engine

@@ -48,15 +48,11 @@ absl::StatusOr<DecodeFilesResult> DecodeForPrepare(
 // every file (recursively) decoded when encoded, copied otherwise, with the directories.
 // `src` is only read. Checks the key on every encrypted file before creating `scratch`.
 // Errors: CheckKey's; DecodeToFile's first failure; the file system's. On error `scratch` may
-// be left partly written: the caller removes it (RemoveTree).
+// be left partly written: the caller removes it (RemoveTree of restore_test_job.h).
 absl::StatusOr<DecodeFilesResult> DecodeCopy(io::FileSystem& fs, std::string_view src,
                                              std::string_view scratch, const io::CryptKey* key);
 
 // True when `dir` (root and first-level directories) holds an encoded file.
 absl::StatusOr<bool> HasEncodedFiles(io::FileSystem& fs, std::string_view dir);
-
-// Removes `dir` and everything under it (symlinks are removed, not followed). OK when `dir`
-// does not exist.
-absl::Status RemoveTree(io::FileSystem& fs, std::string_view dir);
 
 }  // namespace tidemark::engine

@@ -13,6 +13,7 @@
 #include "engine/prepare_journal.h"
 #include "engine/prepare_log.h"
 #include "engine/prepare_spaces.h"
+#include "engine/restore_test_job.h"
 #include "innodb/apply/page_log_store.h"
 #include "innodb/apply/recovery_scan.h"
 #include "innodb/base/status.h"
@@ -109,7 +110,8 @@ class PrepareJob {
     TM_ASSIGN_OR_RETURN(bool encoded, HasEncodedFiles(fs_, inc));
     if (!encoded) return inc;
     TM_ASSIGN_OR_RETURN(scratch_, ScratchDir());
-    TM_RETURN_IF_ERROR(RemoveTree(fs_, scratch_));  // a killed run's leftover
+    // A killed run's leftover.
+    if (fs_.Stat(scratch_).ok()) TM_RETURN_IF_ERROR(RemoveTree(fs_, scratch_));
     TM_ASSIGN_OR_RETURN(DecodeFilesResult r, DecodeCopy(fs_, inc, scratch_, o_.key));
     result_.incremental_decoded_files = r.files;
     Note(absl::StrFormat("decoded the %d compressed or encrypted files of '%s' into '%s'",
@@ -386,7 +388,7 @@ absl::StatusOr<PrepareResult> PrepareJob::RunIncremental(const XtrabackupCheckpo
   if (src.ok()) inc_src_ = *src;
   absl::StatusOr<PrepareResult> r = src.ok() ? ApplyIncremental(full_cp, pending)
                                              : absl::StatusOr<PrepareResult>(src.status());
-  if (!scratch_.empty()) {
+  if (!scratch_.empty() && fs_.Stat(scratch_).ok()) {
     absl::Status removed = RemoveTree(fs_, scratch_);
     if (!removed.ok()) {
       Note(absl::StrFormat("could not remove the scratch copy '%s': %s", scratch_,

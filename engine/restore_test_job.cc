@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/backup_metadata.h"
+#include "engine/encoded_file.h"
 #include "engine/prepare_job.h"
 #include "engine/restore_job.h"
 #include "innodb/base/status.h"
@@ -54,8 +55,9 @@ absl::Status AsBadInput(const absl::Status& s) {
   return absl::FailedPreconditionError(s.message());
 }
 
-absl::StatusOr<BackupMyCnf> ReadCnf(io::FileSystem& fs, const std::string& backup_dir) {
-  auto text = io::ReadFileToString(fs, io::JoinPath(backup_dir, kBackupMyCnfName));
+absl::StatusOr<BackupMyCnf> ReadCnf(io::FileSystem& fs, const std::string& backup_dir,
+                                    const io::CryptKey* key) {
+  auto text = ReadPlainOrEncoded(fs, backup_dir, kBackupMyCnfName, key);
   if (absl::IsNotFound(text.status())) return BackupMyCnf{};
   if (!text.ok()) return text.status();
   auto cnf = ParseBackupMyCnf(*text);
@@ -74,7 +76,8 @@ absl::StatusOr<bool> MakeDatadir(const RestoreTestOptions& o, RestoreTestEnv& en
   if (!checkpoints.ok()) return AsBadInput(checkpoints.status());
   const XtrabackupCheckpoints& cp = *checkpoints;
   RestoreOptions r{.backup_dir = o.backup_dir, .datadir = datadir, .parallel = 2, .sync = false,
-                   .data_home_dir = datadir, .undo_dir = datadir, .log_dir = datadir};
+                   .data_home_dir = datadir, .undo_dir = datadir, .log_dir = datadir,
+                   .key = o.key};
   RestoreEnv renv{.fs = env.fs, .on_note = {}};
   if (cp.backup_type == BackupType::kIncremental) {
     return absl::FailedPreconditionError(absl::StrFormat(
@@ -93,7 +96,8 @@ absl::StatusOr<bool> MakeDatadir(const RestoreTestOptions& o, RestoreTestEnv& en
   Note(env, "preparing the copy");
   PrepareEnv penv{.fs = env.fs, .on_progress = {}, .on_note = {}};
   TM_RETURN_IF_ERROR(
-      RunPrepare(PrepareOptions{.target_dir = copy, .use_memory = o.use_memory, .parallel = 2},
+      RunPrepare(PrepareOptions{.target_dir = copy, .use_memory = o.use_memory, .parallel = 2,
+                                .key = o.key},
                  penv)
           .status());
   r.backup_dir = copy;
@@ -128,7 +132,7 @@ absl::Status CheckAndStop(const RestoreTestOptions& o, RestoreTestEnv& env,
 absl::Status Run(const RestoreTestOptions& o, RestoreTestEnv& env, RestoreTestResult& result) {
   const std::string& scratch = result.scratch_dir;
   const std::string datadir = io::JoinPath(scratch, "data");
-  TM_ASSIGN_OR_RETURN(BackupMyCnf cnf, ReadCnf(env.fs, o.backup_dir));
+  TM_ASSIGN_OR_RETURN(BackupMyCnf cnf, ReadCnf(env.fs, o.backup_dir, o.key));
   TM_ASSIGN_OR_RETURN(result.prepared, MakeDatadir(o, env, scratch, datadir));
   TM_RETURN_IF_ERROR(env.fs.CreateDir(io::JoinPath(scratch, "tmp"), 0700));
   ScratchServerOptions so{.mariadbd = o.mariadbd,

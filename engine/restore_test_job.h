@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "engine/scratch_server.h"
 #include "engine/table_check.h"
+#include "io/crypt_stage.h"
 #include "io/file_system.h"
 
 namespace tidemark::engine {
@@ -27,6 +28,9 @@ struct RestoreTestOptions {
   std::string user;       // --user for mariadbd ("root" when run as root)
   uint64_t use_memory = uint64_t{256} << 20;  // for preparing a raw backup
   std::chrono::seconds start_timeout{300};
+  // The key of an encrypted backup (null: none given), for prepare and restore, which read a
+  // compressed or encrypted backup directly (docs/prepare.md).
+  const io::CryptKey* key = nullptr;
 };
 
 struct RestoreTestEnv {

@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/encoded_backup.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/scripted_sql_session.h"
 #include "tests/support/status_macros.h"
@@ -83,6 +84,7 @@ class RestoreTestJobTest : public ::testing::Test {
       log_.options = o;
       auto listed = fs_.ListDir(io::JoinPath(o.datadir, "db"));
       datadir_files_ = listed.ok() ? listed->size() : 0;
+      if (listed.ok() && !listed->empty()) datadir_first_ = listed->front().name;
       if (!start.ok()) return start;
       return std::make_unique<FakeServer>(log_, std::move(pending_));
     };
@@ -94,6 +96,7 @@ class RestoreTestJobTest : public ::testing::Test {
   FakeServerLog log_;
   std::unique_ptr<ScriptedSqlSession> pending_;
   size_t datadir_files_ = 0;
+  std::string datadir_first_;  // the first name in the datadir's db/ when the server started
   RestoreTestOptions options_{.backup_dir = "/backup", .scratch_parent = "/scratch"};
 };
 
@@ -144,6 +147,30 @@ TEST_F(RestoreTestJobTest, PreparedBackupIsRestoredCheckedAndCleanedUp) {
   EXPECT_TRUE(absl::IsNotFound(fs_.Stat("/elsewhere").status()));
   EXPECT_EQ(ScratchEntries(), 0u);
   EXPECT_TRUE(fs_.Stat("/backup/db/t.ibd").ok());
+}
+
+TEST_F(RestoreTestJobTest, EncryptedBackupIsRestoredWithTheKey) {
+  WriteBackup(BackupType::kLogApplied);
+  io::CryptKey key;
+  key.bytes.fill(1);
+  for (const char* f : {"db/t.ibd", "backup-my.cnf"}) {
+    TM_ASSERT_OK(::tidemark::testing::EncodeFile(fs_, "/backup", f, ".zst.tmenc", &key));
+  }
+  {
+    RestoreTestEnv env = Env();
+    auto r = RunRestoreTest(options_, env);
+    EXPECT_TRUE(absl::IsFailedPrecondition(r.status())) << r.status();
+    EXPECT_THAT(r.status().message(), HasSubstr("is encrypted: no key given"));
+    EXPECT_EQ(ScratchEntries(), 0u);
+  }
+  options_.key = &key;
+  RestoreTestEnv env = Env(OneGoodTable());
+  TM_ASSERT_OK_AND_ASSIGN(RestoreTestResult r, RunRestoreTest(options_, env));
+  EXPECT_TRUE(r.report.ok());
+  EXPECT_EQ(datadir_files_, 1u);
+  EXPECT_EQ(datadir_first_, "t.ibd") << "decoded, under its plain name";
+  EXPECT_EQ(log_.options.cnf.innodb_page_size, 4096u);  // from the encrypted backup-my.cnf
+  EXPECT_TRUE(fs_.Stat("/backup/db/t.ibd.zst.tmenc").ok());
 }
 
 TEST_F(RestoreTestJobTest, KeepLeavesServerAndScratch) {

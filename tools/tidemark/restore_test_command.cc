@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/str_format.h"
 #include "engine/restore_test_job.h"
@@ -81,6 +82,7 @@ CLI::App* AddRestoreTestCommand(CLI::App& app, RestoreTestFlags& f) {
   cmd->add_flag("--keep", f.keep, "leave the server running on the copy and say how to reach it");
   cmd->add_flag("--extended", f.extended, "CHECK TABLE ... EXTENDED (slower, more thorough)");
   cmd->add_flag("--json", f.json, "print the report as one JSON object");
+  AddKeyOptions(cmd, f.key);
   cmd->add_option("--start-timeout", f.start_timeout, "seconds to wait for the server to answer")
       ->check(CLI::Range(1, 86400));
   return cmd;
@@ -94,6 +96,16 @@ int RunRestoreTestCommand(const RestoreTestFlags& flags) {
     if (!path->empty()) *path = std::filesystem::absolute(*path, ec).lexically_normal().string();
     while (path->size() > 1 && path->back() == '/') path->pop_back();
   }
+  std::optional<io::CryptKey> key;
+  if (KeyGiven(f.key)) {
+    absl::StatusOr<io::CryptKey> loaded = LoadKey(f.key);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "tidemark: restore-test failed: %s\n",
+                   std::string(loaded.status().message()).c_str());
+      return kExitBadInput;
+    }
+    key = *loaded;
+  }
   auto fs = io::NewPosixFileSystem();
   engine::RestoreTestEnv env{.fs = *fs};
   env.on_note = [](std::string_view note) {
@@ -106,7 +118,8 @@ int RunRestoreTestCommand(const RestoreTestFlags& flags) {
                                .extended = f.extended,
                                // mariadbd refuses to run as root without --user=root.
                                .user = geteuid() == 0 ? "root" : "",
-                               .start_timeout = std::chrono::seconds(f.start_timeout)};
+                               .start_timeout = std::chrono::seconds(f.start_timeout),
+                               .key = key ? &*key : nullptr};
   absl::StatusOr<engine::RestoreTestResult> r = engine::RunRestoreTest(o, env);
   if (!r.ok()) {
     const int code = RestoreTestExitCode(r.status());

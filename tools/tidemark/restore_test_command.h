@@ -7,6 +7,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "tools/tidemark/key_flags.h"
 
 namespace tidemark::tools {
 
@@ -18,6 +19,7 @@ struct RestoreTestFlags {
   bool extended = false;
   bool json = false;
   int start_timeout = 300;  // seconds
+  KeyFlags key;  // for an encrypted backup: --encrypt-key-file or TIDEMARK_ENCRYPT_KEY
 };
 
 CLI::App* AddRestoreTestCommand(CLI::App& app, RestoreTestFlags& flags);
