@@ -8,7 +8,8 @@
 // - an incremental streamed on top of a streamed full backup's --extra-lsndir prepares and
 //   restores the same way;
 // - damage is named with a non-zero exit: a truncated stream (extract, 4), a wrong key
-//   (decrypt, 4), a flipped byte in an encrypted chunk (decrypt, 3, file and chunk).
+//   (decrypt, 4), a flipped byte in an encrypted chunk (decrypt, 3, file and chunk), a reader
+//   that goes away (backup, 7, the lock released).
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -267,6 +268,22 @@ TEST_F(StreamBackupTest, IncrementalStreamOnTopOfTheExtraLsnDirOfAStreamedFull) 
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start({.existing_datadir = datadir}));
   ExpectRestoreCheck(*source_, *restored, inc);
+}
+
+
+TEST_F(StreamBackupTest, ReaderGoingAwayIsExit7) {
+  const std::string cmd = absl::StrFormat(
+      "'%s' backup --stream xbstream --socket '%s' --user root 2>'%s' | head -c 100000 "
+      ">/dev/null; echo \"exit=${PIPESTATUS[0]}\"",
+      TidemarkBinary(), source_->socket(), tmp_.Join("err"));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, RunCommand({"bash", "-c", cmd}));
+  EXPECT_THAT(r.out, HasSubstr("exit=7"));
+  const std::string err = ReadWholeFile(tmp_.Join("err"));
+  EXPECT_THAT(err, HasSubstr("write 'stdout': Broken pipe (the reader of the stream went away)"));
+  EXPECT_THAT(err, HasSubstr("the stream on stdout is incomplete"));
+  // The server's backup lock went with the backup: DDL runs (it would wait and time out).
+  TM_ASSERT_OK(source_->Query(
+      "SET SESSION lock_wait_timeout = 5; CREATE TABLE s.after_backup (id INT) ENGINE=InnoDB"));
 }
 
 }  // namespace
