@@ -8,7 +8,8 @@
 // - an incremental streamed on top of a streamed full backup's --extra-lsndir prepares and
 //   restores the same way;
 // - damage is named with a non-zero exit: a truncated stream (extract, 4), a wrong key
-//   (decrypt, 4), a flipped byte in an encrypted chunk (decrypt, 3, file and chunk).
+//   (decrypt, 4), a flipped byte in an encrypted chunk (decrypt, 3, file and chunk), a reader
+//   that goes away (backup, 7, the lock released).
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -170,7 +171,9 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
   TM_ASSERT_OK_AND_ASSIGN(CommandResult x,
                           TidemarkWithStdin({"extract", "-C", dir, "--no-sync"}, stream));
   ASSERT_EQ(x.exit_code, 0) << x.Describe();
-  ASSERT_TRUE(fs::exists(dir + "/s/t.ibd.zst.tmenc"));
+  // s/t.new when the table was created after the checkpoint the redo copy starts from.
+  const std::string t = fs::exists(dir + "/s/t.new.zst.tmenc") ? "s/t.new" : "s/t.ibd";
+  ASSERT_TRUE(fs::exists(dir + "/" + t + ".zst.tmenc"));
   ASSERT_TRUE(fs::exists(dir + "/s/m.MYD.zst.tmenc"));
   ASSERT_TRUE(fs::exists(dir + "/ib_logfile0.zst.tmenc"));
   ASSERT_TRUE(fs::exists(dir + "/xtrabackup_checkpoints"));  // plain, for incrementals
@@ -182,10 +185,10 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
                                                        tmp_.Join("wrong"), "--encrypt-key-file",
                                                        wrong}));
     EXPECT_EQ(w.exit_code, 4) << w.Describe();
-    EXPECT_THAT(w.err, HasSubstr("s/t.ibd.zst.tmenc': wrong key"));
+    EXPECT_THAT(w.err, HasSubstr(t + ".zst.tmenc': wrong key"));
 
     TM_ASSERT_OK(CopyTree(dir, tmp_.Join("flipped")));
-    const std::string victim = tmp_.Join("flipped/s/t.ibd.zst.tmenc");
+    const std::string victim = tmp_.Join("flipped/" + t + ".zst.tmenc");
     std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(fs::file_size(victim) / 2));
     f.put('\x5a');
@@ -194,8 +197,8 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
                                                        tmp_.Join("flipped"),
                                                        "--encrypt-key-file", key}));
     EXPECT_EQ(d.exit_code, 3) << d.Describe();
-    EXPECT_THAT(d.err, ::testing::ContainsRegex("s/t.ibd.zst.tmenc' chunk [0-9]+: "
-                                                "authentication failed"));
+    EXPECT_THAT(d.err, ::testing::ContainsRegex(t + ".zst.tmenc' chunk [0-9]+: "
+                                                    "authentication failed"));
   }
 
   TM_ASSERT_OK_AND_ASSIGN(CommandResult dec, Tidemark({"decrypt", "--target-dir", dir,
@@ -205,7 +208,7 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
   TM_ASSERT_OK_AND_ASSIGN(CommandResult dez, Tidemark({"decompress", "--target-dir", dir,
                                                        "--remove-original", "--parallel", "2"}));
   ASSERT_EQ(dez.exit_code, 0) << dez.Describe();
-  ASSERT_TRUE(fs::exists(dir + "/s/t.ibd"));
+  ASSERT_TRUE(fs::exists(dir + "/" + t));
   TM_ASSERT_OK_AND_ASSIGN(CommandResult v, Tidemark({"verify", "--target-dir", dir}));
   EXPECT_EQ(v.exit_code, 0) << v.out << v.Describe();
   TM_ASSERT_OK_AND_ASSIGN(CommandResult p, Tidemark({"prepare", "--target-dir", dir}));
@@ -265,6 +268,22 @@ TEST_F(StreamBackupTest, IncrementalStreamOnTopOfTheExtraLsnDirOfAStreamedFull) 
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start({.existing_datadir = datadir}));
   ExpectRestoreCheck(*source_, *restored, inc);
+}
+
+
+TEST_F(StreamBackupTest, ReaderGoingAwayIsExit7) {
+  const std::string cmd = absl::StrFormat(
+      "'%s' backup --stream xbstream --socket '%s' --user root 2>'%s' | head -c 100000 "
+      ">/dev/null; echo \"exit=${PIPESTATUS[0]}\"",
+      TidemarkBinary(), source_->socket(), tmp_.Join("err"));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, RunCommand({"bash", "-c", cmd}));
+  EXPECT_THAT(r.out, HasSubstr("exit=7"));
+  const std::string err = ReadWholeFile(tmp_.Join("err"));
+  EXPECT_THAT(err, HasSubstr("write 'stdout': Broken pipe (the reader of the stream went away)"));
+  EXPECT_THAT(err, HasSubstr("the stream on stdout is incomplete"));
+  // The server's backup lock went with the backup: DDL runs (it would wait and time out).
+  TM_ASSERT_OK(source_->Query(
+      "SET SESSION lock_wait_timeout = 5; CREATE TABLE s.after_backup (id INT) ENGINE=InnoDB"));
 }
 
 }  // namespace
