@@ -101,6 +101,7 @@ absl::StatusOr<bool> HasEncodedFiles(io::FileSystem& fs, std::string_view dir) {
 
 absl::StatusOr<DecodeFilesResult> DecodeForPrepare(
     io::FileSystem& fs, std::string_view dir, const io::CryptKey* key, int parallel,
+    const std::function<void(size_t)>& on_start,
     const std::function<void(std::string_view)>& on_file) {
   TM_ASSIGN_OR_RETURN(std::vector<EncodedFile> encoded, ListEncodedFiles(fs, dir));
   if (encoded.empty()) return DecodeFilesResult{};
@@ -110,6 +111,8 @@ absl::StatusOr<DecodeFilesResult> DecodeForPrepare(
     if (PrepareNeedsPlain(f.decoded_rel(), system_files)) needed.push_back(std::move(f));
   }
   TM_RETURN_IF_ERROR(CheckKey(fs, dir, needed, key).status);
+  if (needed.empty()) return DecodeFilesResult{};
+  if (on_start) on_start(needed.size());
   DecodeFilesResult r = DecodeFilesInPlace(fs, dir, needed, key, /*remove_original=*/true,
                                            parallel, on_file);
   TM_RETURN_IF_ERROR(FirstProblem(r));

@@ -39,9 +39,12 @@ absl::StatusOr<std::vector<EncodedFile>> ListEncodedFiles(io::FileSystem& fs,
 // (FailedPrecondition for no key or a wrong key, naming the file); the first problem of
 // DecodeFilesInPlace (DataLoss for damage, naming the file and chunk; the file system's for
 // the target) — files decoded before it stay decoded, the rest stay encoded, and a rerun
-// finishes. `on_file` (may be empty) is called with each decoded file's stored name.
+// finishes. `on_start` (may be empty) is called with the number of files to decode once the
+// checks passed, when there is at least one; `on_file` (may be empty) with each decoded
+// file's stored name.
 absl::StatusOr<DecodeFilesResult> DecodeForPrepare(
     io::FileSystem& fs, std::string_view dir, const io::CryptKey* key, int parallel,
+    const std::function<void(size_t)>& on_start = {},
     const std::function<void(std::string_view)>& on_file = {});
 
 // Makes `scratch` (which must not exist; its parent must) a plain copy of the backup `src`:

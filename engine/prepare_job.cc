@@ -37,8 +37,8 @@ class PrepareJob {
 
   absl::StatusOr<PrepareResult> Run() {
     TM_RETURN_IF_ERROR(Annotate(fs_.Stat(o_.target_dir).status(), "target directory"));
-    SetPhase(PreparePhase::kRecovering);
     TM_RETURN_IF_ERROR(DecodeTarget());
+    SetPhase(PreparePhase::kRecovering);
     TM_RETURN_IF_ERROR(FinishInterrupted());
     TM_ASSIGN_OR_RETURN(XtrabackupCheckpoints cp, ReadCheckpoints());
     TM_ASSIGN_OR_RETURN(std::optional<std::string> pending, PendingIncremental());
@@ -94,7 +94,8 @@ class PrepareJob {
   // (prepare_decode.h): a rerun after a failure decodes what is left.
   absl::Status DecodeTarget() {
     TM_ASSIGN_OR_RETURN(DecodeFilesResult r,
-                        DecodeForPrepare(fs_, o_.target_dir, o_.key, static_cast<int>(o_.parallel)));
+                        DecodeForPrepare(fs_, o_.target_dir, o_.key, static_cast<int>(o_.parallel),
+                                         [&](size_t) { SetPhase(PreparePhase::kDecoding); }));
     if (r.files == 0) return absl::OkStatus();
     result_.decoded_files = r.files;
     result_.decoded_bytes = r.bytes_out;
@@ -524,6 +525,7 @@ std::string_view PreparePhaseName(PreparePhase phase) {
     case PreparePhase::kFinishing: return "finishing";
     case PreparePhase::kDone: return "done";
     case PreparePhase::kDeltas: return "deltas";
+    case PreparePhase::kDecoding: return "decoding";
   }
   return "unknown";
 }

@@ -45,7 +45,10 @@ struct PrepareOptions {
   std::string scratch_dir;
 };
 
-enum class PreparePhase { kRecovering, kDdl, kScanning, kApplying, kFinishing, kDone, kDeltas };
+enum class PreparePhase {
+  kRecovering, kDdl, kScanning, kApplying, kFinishing, kDone, kDeltas,
+  kDecoding,  // compressed or encrypted files decoded in place (only when there are some)
+};
 std::string_view PreparePhaseName(PreparePhase phase);
 
 struct PrepareProgress {

@@ -111,9 +111,9 @@ TEST_F(PrepareDecodeTest, DecodesWhatPrepareReadsAndLeavesTheRest) {
   Build();
   std::vector<std::string> seen;
   TM_ASSERT_OK_AND_ASSIGN(DecodeFilesResult r,
-                          DecodeForPrepare(fs_, "b", &key_, 2, [&](std::string_view f) {
-                            seen.emplace_back(f);
-                          }));
+                          DecodeForPrepare(
+                              fs_, "b", &key_, 2, [&](size_t n) { EXPECT_EQ(n, 8u); },
+                              [&](std::string_view f) { seen.emplace_back(f); }));
   EXPECT_EQ(r.files, 8u);
   EXPECT_EQ(seen.size(), 8u);
   const auto tree = Tree(fs_, "b");

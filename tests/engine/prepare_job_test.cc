@@ -376,10 +376,20 @@ TEST(PrepareJobTest, CompressedOrEncryptedBackupPreparesLikeThePlainOne) {
     EXPECT_TRUE(fs.Stat(kDir + "/test/t.frm" + suffix).ok()) << "restore decodes it";
     EXPECT_FALSE(fs.Stat(kDir + "/test/t.ibd" + suffix).ok());
     EXPECT_FALSE(fs.Stat(kDir + "/ib_logfile0" + suffix).ok());
+    EXPECT_EQ(notes.front(), "phase: decoding");
     EXPECT_NE(std::find_if(notes.begin(), notes.end(),
                            [](const std::string& n) { return n.starts_with("decoded 2 "); }),
               notes.end());
   }
+}
+
+TEST(PrepareJobTest, PreparedEncryptedBackupNeedsNoKeyAgain) {
+  MemFileSystem fs;
+  BuildBackup(fs, ".zst.tmenc");
+  TM_ASSERT_OK(Prepare(fs, {.key = &TestKey()}).status());
+  TM_ASSERT_OK_AND_ASSIGN(PrepareResult again, Prepare(fs));  // test/t.frm is still encrypted
+  EXPECT_TRUE(again.already_prepared);
+  EXPECT_EQ(again.decoded_files, 0u);
 }
 
 TEST(PrepareJobTest, EncryptedBackupWithoutKeyIsRefusedAndUnchanged) {
