@@ -1,8 +1,9 @@
 // `tidemark prepare` and `tidemark restore` straight on a compressed and encrypted backup
 // (docs/prepare.md "Compressed and encrypted backups"), with no decrypt or decompress step:
 // - a `backup --compress --encrypt` directory under write load: prepare without a key or with
-//   a wrong one exits 4 and changes nothing; prepare with the key decodes the InnoDB files and
-//   leaves the others encoded; restore without a key exits 4 and writes nothing; restore with
+//   a wrong one exits 4 and changes nothing, on a damaged chunk 3 naming it; prepare with the
+//   key decodes the InnoDB files and leaves the others encoded; restore without a key exits 4
+//   and writes nothing, on a damaged file 3 naming it; restore with
 //   the key passes the restore check (TESTING.md): CHECK TABLE EXTENDED clean and, after the
 //   binlog replay from the backup's position, every CHECKSUM TABLE equal to the source's;
 // - an encrypted incremental applied with --incremental-dir to a compressed full backup is not
@@ -75,6 +76,15 @@ absl::Status BackupUnderLoad(TestServer& server, const std::string& target,
   return absl::OkStatus();
 }
 
+// Flips one byte in the middle of `path`.
+void FlipByte(const std::string& path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(fs::file_size(path) / 2));
+  const char c = static_cast<char>(f.get());
+  f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
+  f.put(static_cast<char>(c ^ 0x20));
+}
+
 // Every file under `dir` with its bytes: to show a directory was not changed.
 std::map<std::string, std::string> Contents(const std::string& dir) {
   std::map<std::string, std::string> out;
@@ -133,7 +143,11 @@ TEST_F(EncodedPrepareRestoreTest, CompressedEncryptedBackupPreparesAndRestoresDi
   const std::string dir = tmp_.Join("backup");
   TM_ASSERT_OK(BackupUnderLoad(*source_, dir,
                                {"--compress", "--encrypt=AES256", "--encrypt-key-file", key_}));
-  ASSERT_TRUE(fs::exists(dir + "/s/t.ibd.zst.tmenc"));
+  // A table created after the server's last checkpoint is copied as s/t.new (INNODB_FORMATS.md
+  // §5.5); prepare makes it s/t.ibd either way.
+  const std::string t_stored =
+      fs::exists(dir + "/s/t.ibd.zst.tmenc") ? "s/t.ibd.zst.tmenc" : "s/t.new.zst.tmenc";
+  ASSERT_TRUE(fs::exists(dir + "/" + t_stored));
   ASSERT_TRUE(fs::exists(dir + "/ib_logfile0.zst.tmenc"));
   const auto stored = Contents(dir);
 
@@ -147,12 +161,25 @@ TEST_F(EncodedPrepareRestoreTest, CompressedEncryptedBackupPreparesAndRestoresDi
   EXPECT_THAT(bad.err, HasSubstr("wrong key"));
   EXPECT_TRUE(Contents(dir) == stored) << "a refused prepare changed the backup";
 
+  {  // A damaged chunk, on a copy: exit 3 naming the file and the chunk; nothing prepared.
+    const std::string flipped = tmp_.Join("flipped");
+    TM_ASSERT_OK(CopyTree(dir, flipped));
+    FlipByte(flipped + "/" + t_stored);
+    TM_ASSERT_OK_AND_ASSIGN(CommandResult d, Tidemark({"prepare", "--target-dir", flipped,
+                                                       "--encrypt-key-file", key_}));
+    EXPECT_EQ(d.exit_code, 3) << d.Describe();
+    EXPECT_THAT(d.err, HasSubstr(t_stored + "' chunk "));
+    EXPECT_THAT(d.err, HasSubstr("authentication failed"));
+    EXPECT_EQ(ReadWholeFile(flipped + "/xtrabackup_checkpoints"),
+              ReadWholeFile(dir + "/xtrabackup_checkpoints"));
+    fs::remove_all(flipped);
+  }
   TM_ASSERT_OK_AND_ASSIGN(CommandResult p, Tidemark({"prepare", "--target-dir", dir,
                                                      "--encrypt-key-file", key_}));
   ASSERT_EQ(p.exit_code, 0) << p.Describe();
   EXPECT_THAT(p.err, HasSubstr("compressed or encrypted files decoded"));
   EXPECT_TRUE(fs::exists(dir + "/s/t.ibd"));
-  EXPECT_FALSE(fs::exists(dir + "/s/t.ibd.zst.tmenc"));
+  EXPECT_FALSE(fs::exists(dir + "/" + t_stored));
   EXPECT_TRUE(fs::exists(dir + "/s/m.MYD.zst.tmenc")) << "non-InnoDB files stay encoded";
 
   const std::string datadir = tmp_.Join("restored");
@@ -161,6 +188,18 @@ TEST_F(EncodedPrepareRestoreTest, CompressedEncryptedBackupPreparesAndRestoresDi
   EXPECT_EQ(r0.exit_code, 4) << r0.Describe();
   EXPECT_THAT(r0.err, HasSubstr("is encrypted: no key given"));
   EXPECT_FALSE(fs::exists(datadir));
+  {  // A damaged non-InnoDB file, on a copy of the prepared backup: restore exits 3 naming it.
+    const std::string flipped = tmp_.Join("flipped-prepared");
+    TM_ASSERT_OK(CopyTree(dir, flipped));
+    FlipByte(flipped + "/s/m.MYD.zst.tmenc");
+    TM_ASSERT_OK_AND_ASSIGN(CommandResult d, Tidemark({"restore", "--target-dir", flipped,
+                                                       "--datadir", tmp_.Join("damaged"),
+                                                       "--encrypt-key-file", key_}));
+    EXPECT_EQ(d.exit_code, 3) << d.Describe();
+    EXPECT_THAT(d.err, HasSubstr("s/m.MYD.zst.tmenc"));
+    EXPECT_FALSE(fs::exists(tmp_.Join("damaged/s/m.MYD")));
+    fs::remove_all(flipped);
+  }
   TM_ASSERT_OK_AND_ASSIGN(CommandResult r, Tidemark({"restore", "--target-dir", dir, "--datadir",
                                                      datadir, "--encrypt-key-file", key_,
                                                      "--parallel", "2"}));
