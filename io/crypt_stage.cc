@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_format.h"
 #include "innodb/base/status.h"
+#include "io/stage_file.h"
 
 namespace tidemark::io {
 namespace {
@@ -117,11 +118,11 @@ int HexValue(char c) {
   return -1;
 }
 
-class CryptWritableFile final : public WritableFile {
+class CryptWritableFile final : public StageFile {
  public:
   CryptWritableFile(std::unique_ptr<WritableFile> inner, CipherCtx ctx, uint32_t chunk_size,
                     std::array<uint8_t, 8> prefix, std::array<uint8_t, kCryptTagSize> check)
-      : inner_(std::move(inner)),
+      : StageFile(std::move(inner), "an encrypted file is written"),
         ctx_(std::move(ctx)),
         chunk_size_(chunk_size),
         prefix_(prefix),
@@ -130,51 +131,20 @@ class CryptWritableFile final : public WritableFile {
     pending_.reserve(chunk_size);
   }
 
-  const std::string& path() const override { return inner_->path(); }
-
-  absl::Status Append(ByteSpan data) override {
-    if (closed_) return inner_->Append(data);
-    if (!first_error_.ok()) return first_error_;
+ private:
+  absl::Status Consume(ByteSpan data) override {
     while (!data.empty()) {
       const size_t take = std::min(data.size(), chunk_size_ - pending_.size());
       pending_.insert(pending_.end(), data.begin(), data.begin() + take);
       data = data.subspan(take);
-      consumed_ += take;
       // A full chunk is written only once more bytes arrive: the last chunk, even a full one,
       // must carry the final flag, which only Close knows.
-      if (!data.empty() && pending_.size() == chunk_size_) TM_RETURN_IF_ERROR(Flush(false));
+      if (!data.empty() && pending_.size() == chunk_size_) TM_RETURN_IF_ERROR(Write(false));
     }
     return absl::OkStatus();
   }
-  absl::Status WriteAt(uint64_t offset, ByteSpan data) override {
-    if (!closed_ && offset != consumed_) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "write '%s' at %d: an encrypted file is written sequentially (next offset %d)", path(),
-          offset, consumed_));
-    }
-    return Append(data);
-  }
-  absl::Status Truncate(uint64_t size) override {
-    if (closed_) return inner_->Truncate(size);
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "truncate '%s' to %d: an encrypted file is written sequentially", path(), size));
-  }
-  absl::Status Sync() override { return inner_->Sync(); }
-  absl::Status Close() override {
-    if (closed_) return inner_->Close();
-    absl::Status status = first_error_.ok() ? Flush(true) : first_error_;
-    closed_ = true;
-    absl::Status close_status = inner_->Close();
-    return status.ok() ? close_status : status;
-  }
+  absl::Status Finish() override { return Write(true); }
 
- private:
-  absl::Status Flush(bool final) {
-    absl::Status s = Write(final);
-    if (!s.ok()) first_error_ = s;
-    pending_.clear();
-    return s;
-  }
   absl::Status Write(bool final) {
     if (index_ >= kMaxChunks) {
       return absl::InvalidArgumentError(
@@ -188,10 +158,11 @@ class CryptWritableFile final : public WritableFile {
           absl::StrFormat("encrypt '%s' chunk %d: OpenSSL failed", path(), index_));
     }
     ++index_;
-    return inner_->Append(ByteSpan(out_.data(), pending_.size() + kCryptTagSize));
+    const size_t n = pending_.size();
+    pending_.clear();
+    return inner().Append(ByteSpan(out_.data(), n + kCryptTagSize));
   }
 
-  std::unique_ptr<WritableFile> inner_;
   CipherCtx ctx_;
   size_t chunk_size_;
   std::array<uint8_t, 8> prefix_;
@@ -199,9 +170,6 @@ class CryptWritableFile final : public WritableFile {
   std::vector<uint8_t> pending_;
   std::vector<uint8_t> out_;
   uint64_t index_ = 0;
-  uint64_t consumed_ = 0;
-  absl::Status first_error_;
-  bool closed_ = false;
 };
 
 }  // namespace
@@ -370,61 +338,35 @@ absl::Status OpenChunk(EVP_CIPHER_CTX* ctx, const CryptKey& key,
 
 // Decrypts what is written to it (an encrypted file, front to back) into `inner`: the header
 // is checked once whole, each chunk is decrypted once the next byte shows it is not the last.
-class DecryptingWritableFile final : public WritableFile {
+class DecryptingWritableFile final : public StageFile {
  public:
   DecryptingWritableFile(std::unique_ptr<WritableFile> inner, const CryptKey& key,
                          std::string name, std::string expected_id)
-      : inner_(std::move(inner)),
+      : StageFile(std::move(inner), "an encrypted file is decrypted"),
         key_(key),
         name_(std::move(name)),
         expected_id_(std::move(expected_id)) {}
   ~DecryptingWritableFile() override { OPENSSL_cleanse(key_.bytes.data(), key_.bytes.size()); }
 
-  const std::string& path() const override { return inner_->path(); }
-  absl::Status Append(ByteSpan data) override {
-    if (closed_) return inner_->Append(data);
-    if (!first_error_.ok()) return first_error_;
-    pending_.insert(pending_.end(), data.begin(), data.end());
-    consumed_ += data.size();
-    absl::Status s = Drain(/*at_end=*/false);
-    if (!s.ok()) first_error_ = s;
-    return s;
-  }
-  absl::Status WriteAt(uint64_t offset, ByteSpan data) override {
-    if (!closed_ && offset != consumed_) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "write '%s' at %d: an encrypted file is decrypted sequentially (next offset %d)",
-          path(), offset, consumed_));
-    }
-    return Append(data);
-  }
-  absl::Status Truncate(uint64_t size) override {
-    if (closed_) return inner_->Truncate(size);
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "truncate '%s' to %d: an encrypted file is decrypted sequentially", path(), size));
-  }
-  absl::Status Sync() override { return inner_->Sync(); }
-  absl::Status Close() override {
-    if (closed_) return inner_->Close();
-    absl::Status s = first_error_.ok() ? Drain(/*at_end=*/true) : first_error_;
-    closed_ = true;
-    absl::Status closed = inner_->Close();
-    return s.ok() ? closed : s;
-  }
-
  private:
+  absl::Status Consume(ByteSpan data) override {
+    pending_.insert(pending_.end(), data.begin(), data.end());
+    return Drain(/*at_end=*/false);
+  }
+  absl::Status Finish() override { return Drain(/*at_end=*/true); }
+
   absl::Status Drain(bool at_end) {
-    const std::string& name = name_;
     if (!header_) {
       if (pending_.size() < kOffFileId && !at_end) return absl::OkStatus();
-      TM_ASSIGN_OR_RETURN(size_t size, HeaderSizeOf(pending_, name));
+      TM_ASSIGN_OR_RETURN(size_t size, HeaderSizeOf(pending_, name_));
       if (pending_.size() < size) {
-        return at_end ? HeaderError(name, "truncated header") : absl::OkStatus();
+        return at_end ? HeaderError(name_, "truncated header") : absl::OkStatus();
       }
-      TM_ASSIGN_OR_RETURN(ParsedHeader parsed, ParseHeader(ByteSpan(pending_).first(size), name, key_));
+      TM_ASSIGN_OR_RETURN(ParsedHeader parsed,
+                          ParseHeader(ByteSpan(pending_).first(size), name_, key_));
       if (!expected_id_.empty() && parsed.header.file_id != expected_id_) {
-        return HeaderError(name, absl::StrFormat("it is the encrypted file '%s', not '%s'",
-                                                 parsed.header.file_id, expected_id_));
+        return HeaderError(name_, absl::StrFormat("it is the encrypted file '%s', not '%s'",
+                                                  parsed.header.file_id, expected_id_));
       }
       header_ = std::move(parsed);
       at_ = size;
@@ -436,8 +378,10 @@ class DecryptingWritableFile final : public WritableFile {
     while (pending_.size() - at_ > stride) TM_RETURN_IF_ERROR(Emit(stride, /*final=*/false));
     if (at_end) {
       const size_t rest = pending_.size() - at_;
-      if (rest == 0 && chunks_ == 0) return HeaderError(name, "truncated: no chunks after the header");
-      if (rest < kCryptTagSize) return HeaderError(name, ShortTail(rest, chunks_));
+      if (rest == 0 && chunks_ == 0) {
+        return HeaderError(name_, "truncated: no chunks after the header");
+      }
+      if (rest < kCryptTagSize) return HeaderError(name_, ShortTail(rest, chunks_));
       TM_RETURN_IF_ERROR(Emit(rest, /*final=*/true));
     }
     if (at_ > (size_t{4} << 20)) {  // keep the buffer from growing with the file
@@ -453,11 +397,10 @@ class DecryptingWritableFile final : public WritableFile {
                                  ByteSpan(pending_).subspan(at_, len), name_, plain_));
     at_ += len;
     ++chunks_;
-    return inner_->Append(
+    return inner().Append(
         ByteSpan(reinterpret_cast<const uint8_t*>(plain_.data()), plain_.size()));
   }
 
-  std::unique_ptr<WritableFile> inner_;
   CryptKey key_;
   const std::string name_;
   const std::string expected_id_;
@@ -466,10 +409,7 @@ class DecryptingWritableFile final : public WritableFile {
   std::vector<uint8_t> pending_;
   size_t at_ = 0;  // bytes of pending_ already used
   uint64_t chunks_ = 0;
-  uint64_t consumed_ = 0;
   std::string plain_;
-  absl::Status first_error_;
-  bool closed_ = false;
 };
 
 }  // namespace
