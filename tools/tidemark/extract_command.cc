@@ -81,10 +81,7 @@ int RunExtractCommand(const ExtractFlags& f) {
     }
     absl::StatusOr<io::CryptKey> k = LoadKey(f.key);
     if (!k.ok()) {
-      return Fail(k.status(),
-                  absl::StrContains(k.status().message(), "--encrypt-key is not accepted")
-                      ? kExitUsage
-                      : kExitBadInput);
+      return Fail(k.status(), KeyErrorExitCode(f.key));
     }
     key = *k;
     o.decrypt_key = &*key;
