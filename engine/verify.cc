@@ -4,6 +4,8 @@
 // Which form of a file is on disk and how to decode it is verify_source.h's business.
 #include "engine/verify.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <functional>
@@ -11,12 +13,10 @@
 #include <set>
 #include <thread>
 
-#include <unistd.h>
-
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
-#include "absl/time/clock.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "engine/backup_metadata.h"
 #include "engine/delta_file.h"
 #include "engine/manifest.h"
@@ -37,9 +37,8 @@ namespace tidemark::engine {
 
 std::string_view VerifyProblemKindName(VerifyProblemKind kind) {
   static constexpr std::string_view kNames[] = {
-      "incomplete", "metadata", "missing", "extra", "size", "hash",
-      "unreadable", "page",     "page-lsn", "delta", "redo", "chain",
-      "decode",     "key",      "scratch",  "stream"};
+      "incomplete", "metadata", "missing", "extra", "size",   "hash", "unreadable", "page",
+      "page-lsn",   "delta",    "redo",    "chain", "decode", "key",  "scratch",    "stream"};
   return kNames[static_cast<int>(kind)];
 }
 
@@ -50,6 +49,9 @@ using Kind = VerifyProblemKind;
 // Page problems listed per file before the rest are only counted: a wiped file would
 // otherwise print a line for each of its pages.
 constexpr int kPageProblemsPerFile = 50;
+// Files a wrong key is listed for before the rest are only counted: with the wrong key file,
+// every encrypted file of the backup fails the same way.
+constexpr uint64_t kKeyProblemsListed = 5;
 
 class Problems {
  public:
@@ -315,11 +317,11 @@ class Verifier {
   void CheckFile(const ManifestFile& f) {
     const std::vector<FileForm> forms = FindForms(f, on_disk_);
     if (forms.empty()) {
-      problems_.Add(Kind::kMissing, f.path,
-                    absl::StrFormat("listed in the manifest (%s, %d bytes%s), not in the backup",
-                                    FileKindName(f.kind), f.size,
-                                    f.stored ? ", stored as '" + f.path + f.stored->suffix + "'"
-                                             : ""));
+      problems_.Add(
+          Kind::kMissing, f.path,
+          absl::StrFormat("listed in the manifest (%s, %d bytes%s), not in the backup",
+                          FileKindName(f.kind), f.size,
+                          f.stored ? ", stored as '" + f.path + f.stored->suffix + "'" : ""));
       return;
     }
     ++files_checked_;
@@ -343,9 +345,9 @@ class Verifier {
     if (!h.ok()) {
       problems_.Add(Kind::kUnreadable, file, Shown(h.status().message()));
     } else if (h->xxh3_128 != xxh3_128) {
-      problems_.Add(Kind::kHash, file,
-                    absl::StrFormat("%sxxh3-128 %s, the manifest says %s", in, h->xxh3_128,
-                                    xxh3_128));
+      problems_.Add(
+          Kind::kHash, file,
+          absl::StrFormat("%sxxh3-128 %s, the manifest says %s", in, h->xxh3_128, xxh3_128));
     }
   }
 
@@ -423,8 +425,9 @@ class Verifier {
                                  std::string(kDeltaMetaSuffix);
     absl::StatusOr<std::string> meta_text = ReadPlainText(meta_rel);
     if (!meta_text.ok()) {
-      problems_.Add(Kind::kDelta, rel,
-                    absl::StrFormat("its .meta cannot be read: %s", Shown(meta_text.status().message())));
+      problems_.Add(
+          Kind::kDelta, rel,
+          absl::StrFormat("its .meta cannot be read: %s", Shown(meta_text.status().message())));
       return;
     }
     absl::StatusOr<DeltaMeta> meta = ParseDeltaMeta(*meta_text, meta_rel);
@@ -618,8 +621,7 @@ class Verifier {
     bool write_failed = false;
     absl::StatusOr<io::ContentHash> h;
     if (out.empty()) {
-      h = DecodeForm(fs_, o_.target_dir, e.form, o_.key,
-                     [](ByteSpan) { return absl::OkStatus(); });
+      h = DecodeForm(fs_, o_.target_dir, e.form, o_.key, [](ByteSpan) { return absl::OkStatus(); });
     } else if (absl::Status s = io::CreateDirs(fs_, io::ParentDir(out), 0700); !s.ok()) {
       write_failed = true;
       h = s;
@@ -628,19 +630,20 @@ class Verifier {
     }
     const std::string& file = e.file->path;
     if (!h.ok()) {
-      const Kind kind = write_failed                                ? Kind::kScratch
-                        : absl::IsFailedPrecondition(h.status())    ? Kind::kKey
-                        : absl::IsDataLoss(h.status())              ? Kind::kDecode
-                                                                    : Kind::kUnreadable;
-      problems_.Add(kind, file, Shown(h.status().message()));
+      const Kind kind = write_failed                             ? Kind::kScratch
+                        : absl::IsFailedPrecondition(h.status()) ? Kind::kKey
+                        : absl::IsDataLoss(h.status())           ? Kind::kDecode
+                                                                 : Kind::kUnreadable;
+      if (kind != Kind::kKey || ++key_failures_ <= kKeyProblemsListed) {
+        problems_.Add(kind, file, Shown(h.status().message()));
+      }
       return false;
     }
     ++files_decoded_;
     const std::string in = absl::StrFormat("decoded from '%s': ", e.form.rel);
     if (h->size != e.file->size) {
       problems_.Add(Kind::kSize, file,
-                    absl::StrFormat("%s%d bytes, the manifest says %d", in, h->size,
-                                    e.file->size));
+                    absl::StrFormat("%s%d bytes, the manifest says %d", in, h->size, e.file->size));
     } else if (h->xxh3_128 != e.file->xxh3_128) {
       problems_.Add(Kind::kHash, file,
                     absl::StrFormat("%sxxh3-128 %s, the manifest says %s", in, h->xxh3_128,
@@ -682,6 +685,11 @@ class Verifier {
   }
 
   void AddDecodeNotes() {
+    if (key_failures_ > kKeyProblemsListed) {
+      problems_.Add(Kind::kKey, "",
+                    absl::StrFormat("the key does not open %d more encrypted files either",
+                                    key_failures_ - kKeyProblemsListed));
+    }
     if (not_page_checked_ > 0) {
       r_.notes.push_back(absl::StrFormat(
           "no scratch directory: the pages, deltas and redo of %d encoded files were not "
@@ -768,8 +776,8 @@ class Verifier {
   Problems problems_;
   absl::Mutex notes_mu_;
   std::atomic<uint64_t> files_checked_{0}, tablespaces_checked_{0}, pages_checked_{0},
-      deltas_checked_{0}, files_decoded_{0}, not_decoded_{0},
-      not_page_checked_{0};
+      deltas_checked_{0}, files_decoded_{0}, not_decoded_{0}, not_page_checked_{0},
+      key_failures_{0};
   mutable absl::Mutex scratch_mu_;
   std::string scratch_ ABSL_GUARDED_BY(scratch_mu_);  // the verify's scratch directory, once made
   std::atomic<uint64_t> next_scratch_{0};

@@ -36,10 +36,10 @@ enum class VerifyProblemKind {
   kDelta,       // a .delta/.meta is malformed, or a delta page is wrong
   kRedo,        // the redo copy breaks before last_lsn
   kChain,       // an incremental does not follow its base
-  kDecode,      // a compressed or encrypted file does not decode (damaged chunk or frame, truncated)
-  kKey,         // the key does not open an encrypted file (wrong key)
-  kScratch,     // a decoded copy cannot be written to the scratch directory (file not checked)
-  kStream,      // the xbstream is corrupt, truncated or unreadable (nothing else checked)
+  kDecode,   // a compressed or encrypted file does not decode (damaged chunk or frame, truncated)
+  kKey,      // the key does not open an encrypted file (wrong key)
+  kScratch,  // a decoded copy cannot be written to the scratch directory (file not checked)
+  kStream,   // the xbstream is corrupt, truncated or unreadable (nothing else checked)
 };
 // "incomplete", "metadata", "missing", "extra", "size", "hash", "unreadable", "page",
 // "page-lsn", "delta", "redo", "chain", "decode", "key", "scratch", "stream".
@@ -78,7 +78,7 @@ struct VerifyResult {
   uint64_t tablespaces_checked = 0;
   uint64_t pages_checked = 0;       // tablespace pages and delta pages
   uint64_t deltas_checked = 0;
-  uint64_t files_decoded = 0;       // compressed or encrypted files decoded whole
+  uint64_t files_decoded = 0;  // compressed or encrypted files decoded whole
   bool redo_checked = false;
   std::vector<std::string> notes;       // what was not checked, and why
   std::vector<VerifyProblem> problems;  // sorted by file, then page

@@ -56,9 +56,9 @@ nlohmann::ordered_json VerifyReportJson(std::string_view target_dir, const Verif
   j["prepared"] = r.prepared;
   j["to_lsn"] = r.to_lsn.value();
   j["last_lsn"] = r.last_lsn.value();
-  j["checked"] = {{"files", r.files_checked}, {"tablespaces", r.tablespaces_checked},
-                  {"deltas", r.deltas_checked},      {"pages", r.pages_checked},
-                  {"redo", r.redo_checked},          {"decoded", r.files_decoded}};
+  j["checked"] = {{"files", r.files_checked},   {"tablespaces", r.tablespaces_checked},
+                  {"deltas", r.deltas_checked}, {"pages", r.pages_checked},
+                  {"redo", r.redo_checked},     {"decoded", r.files_decoded}};
   j["counts"] = nlohmann::ordered_json::object();
   for (const auto& [kind, n] : Counts(r)) j["counts"][kind] = n;
   j["notes"] = r.notes;

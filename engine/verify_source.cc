@@ -94,8 +94,8 @@ std::vector<FileForm> PossibleForms(const ManifestFile& f) {
   if (!f.stored) return forms;
   const std::string zst_enc = std::string(io::kZstdSuffix) + std::string(io::kCryptSuffix);
   if (f.stored->suffix == zst_enc) {
-    forms.push_back({.rel = f.path + std::string(io::kZstdSuffix),
-                     .encoding = std::string(io::kZstdSuffix)});
+    forms.push_back(
+        {.rel = f.path + std::string(io::kZstdSuffix), .encoding = std::string(io::kZstdSuffix)});
   }
   forms.push_back({.rel = f.path + f.stored->suffix, .encoding = f.stored->suffix});
   return forms;
@@ -128,8 +128,8 @@ absl::StatusOr<io::ContentHash> DecodeForm(io::FileSystem& fs, std::string_view 
     const std::string& id = static_cast<DecryptedFile&>(*file).header().file_id;
     const std::string expected = Strip(form.rel, io::kCryptSuffix);
     if (!id.empty() && id != expected) {
-      return absl::DataLossError(absl::StrFormat("decrypt '%s': holds the encrypted '%s', not '%s'",
-                                                 path, id, expected));
+      return absl::DataLossError(
+          absl::StrFormat("decrypt '%s': holds the encrypted '%s', not '%s'", path, id, expected));
     }
     rest.remove_suffix(io::kCryptSuffix.size());
   }

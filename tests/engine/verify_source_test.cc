@@ -44,7 +44,8 @@ class VerifySourceTest : public ::testing::Test {
     std::unique_ptr<io::WritableFile> w = std::move(*out);
     if (suffix.ends_with(".tmenc")) {
       if (file_id.empty()) file_id = rel + suffix.substr(0, suffix.size() - 6);
-      auto c = io::NewCryptWritableFile(std::move(w), key, {.chunk_size = 4096, .file_id = file_id});
+      auto c =
+          io::NewCryptWritableFile(std::move(w), key, {.chunk_size = 4096, .file_id = file_id});
       ASSERT_TRUE(c.ok());
       w = std::move(*c);
     }
@@ -72,14 +73,14 @@ class VerifySourceTest : public ::testing::Test {
 
 TEST_F(VerifySourceTest, PossibleAndFoundForms) {
   ManifestFile f{.path = "db/t.ibd", .stored = StoredForm{.suffix = ".zst.tmenc"}};
-  EXPECT_THAT(PossibleForms(f),
-              ElementsAre(FileForm{.rel = "db/t.ibd"},
-                          FileForm{.rel = "db/t.ibd.zst", .encoding = ".zst"},
-                          FileForm{.rel = "db/t.ibd.zst.tmenc", .encoding = ".zst.tmenc"}));
+  EXPECT_THAT(
+      PossibleForms(f),
+      ElementsAre(FileForm{.rel = "db/t.ibd"}, FileForm{.rel = "db/t.ibd.zst", .encoding = ".zst"},
+                  FileForm{.rel = "db/t.ibd.zst.tmenc", .encoding = ".zst.tmenc"}));
   const std::map<std::string, uint64_t> on_disk = {{"db/t.ibd.zst.tmenc", 9}, {"db/t.frm", 3}};
-  EXPECT_THAT(FindForms(f, on_disk),
-              ElementsAre(FileForm{.rel = "db/t.ibd.zst.tmenc", .encoding = ".zst.tmenc",
-                                   .size = 9}));
+  EXPECT_THAT(
+      FindForms(f, on_disk),
+      ElementsAre(FileForm{.rel = "db/t.ibd.zst.tmenc", .encoding = ".zst.tmenc", .size = 9}));
   EXPECT_THAT(FindForms({.path = "db/t.frm"}, on_disk),
               ElementsAre(FileForm{.rel = "db/t.frm", .size = 3}));
 }
@@ -137,8 +138,8 @@ TEST_F(VerifySourceTest, DecodeToFileWritesPlainAndRemovesAFailure) {
   EXPECT_EQ(*io::ReadFileToString(fs_, "/b/copy"), plain_);
   std::string bytes = *io::ReadFileToString(fs_, "/b/db/t.ibd.zst");
   TM_ASSERT_OK(io::WriteStringToFile(fs_, "/b/db/t.ibd.zst", bytes.substr(0, bytes.size() / 2)));
-  absl::Status s = DecodeFormToFile(fs_, "/b", {.rel = "db/t.ibd.zst", .encoding = ".zst"},
-                                    nullptr, "/b/copy2", &write_failed)
+  absl::Status s = DecodeFormToFile(fs_, "/b", {.rel = "db/t.ibd.zst", .encoding = ".zst"}, nullptr,
+                                    "/b/copy2", &write_failed)
                        .status();
   EXPECT_THAT(s.message(), HasSubstr("truncated"));
   EXPECT_FALSE(write_failed);

@@ -374,6 +374,19 @@ TEST_F(VerifyTest, WrongKey) {
   EXPECT_THAT(r.problems[0].detail, HasSubstr("decrypt 'db/t.frm.zst.tmenc': wrong key"));
 }
 
+TEST_F(VerifyTest, WrongKeyIsListedForFiveFilesThenCounted) {
+  for (int i = 0; i < 5; ++i)
+    files_["db/f" + std::to_string(i) + ".frm"] = {"frm", FileKind::kNonInnodb};
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  key_.bytes[0] ^= 1;
+  const VerifyResult r = Verify();
+  ASSERT_EQ(r.problems.size(), 6u);  // 8 files
+  EXPECT_EQ(r.problems[0], (VerifyProblem{.kind = K::kKey,
+                                          .detail = "the key does not open 3 more encrypted "
+                                                    "files either"}));
+  for (size_t i = 1; i < 6; ++i) EXPECT_EQ(r.problems[i].kind, K::kKey);
+}
+
 TEST_F(VerifyTest, WithoutKeyOnlyStoredFormsAreChecked) {
   Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
   key_given_ = false;
@@ -392,10 +405,11 @@ TEST_F(VerifyTest, TruncatedZst) {
   Write(BackupType::kFullBackuped, Lsn(0), ".zst");
   Truncate("db/t.frm.zst", Get("db/t.frm.zst").size() - 4);
   const VerifyResult r = Verify();
-  EXPECT_THAT(r.problems,
-              UnorderedElementsAre(
-                  Problem(K::kDecode, "db/t.frm", HasSubstr("decompress 'db/t.frm.zst': truncated")),
-                  Problem(K::kSize, "db/t.frm", HasSubstr("stored as 'db/t.frm.zst': "))));
+  EXPECT_THAT(
+      r.problems,
+      UnorderedElementsAre(
+          Problem(K::kDecode, "db/t.frm", HasSubstr("decompress 'db/t.frm.zst': truncated")),
+          Problem(K::kSize, "db/t.frm", HasSubstr("stored as 'db/t.frm.zst': "))));
 }
 
 TEST_F(VerifyTest, MissingEncodedFile) {

@@ -48,12 +48,12 @@ class VerifyStreamTest : public ::testing::Test {
     auto server = TestServer::Start({});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
-    TM_ASSERT_OK(server_->Query(
-        "CREATE DATABASE s;"
-        "CREATE TABLE s.t (id INT PRIMARY KEY, v VARCHAR(200)) ENGINE=InnoDB;"
-        "INSERT INTO s.t SELECT seq, REPEAT(MD5(seq), 5) FROM s.seq_1_to_20000;"
-        "CREATE TABLE s.m (id INT PRIMARY KEY, v VARCHAR(100)) ENGINE=MyISAM;"
-        "INSERT INTO s.m SELECT seq, MD5(seq) FROM s.seq_1_to_1000"));
+    TM_ASSERT_OK(
+        server_->Query("CREATE DATABASE s;"
+                       "CREATE TABLE s.t (id INT PRIMARY KEY, v VARCHAR(200)) ENGINE=InnoDB;"
+                       "INSERT INTO s.t SELECT seq, REPEAT(MD5(seq), 5) FROM s.seq_1_to_20000;"
+                       "CREATE TABLE s.m (id INT PRIMARY KEY, v VARCHAR(100)) ENGINE=MyISAM;"
+                       "INSERT INTO s.m SELECT seq, MD5(seq) FROM s.seq_1_to_1000"));
     key_ = tmp_.Join("key");
     WriteFile(key_, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
     fs::permissions(key_, fs::perms::owner_read | fs::perms::owner_write);
@@ -75,16 +75,17 @@ class VerifyStreamTest : public ::testing::Test {
 TEST_F(VerifyStreamTest, EncryptedStreamAndItsDamage) {
   TM_ASSERT_OK_AND_ASSIGN(
       CommandResult b,
-      RunCommand({TidemarkBinary(), "backup", "--stream", "xbstream", "--socket",
-                  server_->socket(), "--user", "root", "--compress", "--encrypt=AES256",
-                  "--encrypt-key-file", key_}));
+      RunCommand({TidemarkBinary(), "backup", "--stream", "xbstream", "--socket", server_->socket(),
+                  "--user", "root", "--compress", "--encrypt=AES256", "--encrypt-key-file", key_}));
   ASSERT_EQ(b.exit_code, 0) << b.Describe();
   const std::string stream = tmp_.Join("b.xb");
   WriteFile(stream, b.out);
 
-  TM_ASSERT_OK_AND_ASSIGN(CommandResult ok, Verify({"--stream", stream, "--encrypt-key-file", key_}));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult ok,
+                          Verify({"--stream", stream, "--encrypt-key-file", key_}));
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.Describe();
-  EXPECT_THAT(ok.out, ContainsRegex("verify '.*b.xb': ok; checked [0-9]+ files \\([0-9]+ decoded\\)"));
+  EXPECT_THAT(ok.out,
+              ContainsRegex("verify '.*b.xb': ok; checked [0-9]+ files \\([0-9]+ decoded\\)"));
   EXPECT_THAT(ok.out, ContainsRegex("[1-9][0-9]* tablespaces"));
   TM_ASSERT_OK_AND_ASSIGN(CommandResult in,
                           Verify({"--stream", "-", "--encrypt-key-file", key_}, b.out));
@@ -97,7 +98,8 @@ TEST_F(VerifyStreamTest, EncryptedStreamAndItsDamage) {
 
   const std::string wrong = tmp_.Join("wrong-key");
   WriteFile(wrong, std::string(64, 'a'));
-  TM_ASSERT_OK_AND_ASSIGN(CommandResult w, Verify({"--stream", stream, "--encrypt-key-file", wrong}));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult w,
+                          Verify({"--stream", stream, "--encrypt-key-file", wrong}));
   EXPECT_EQ(w.exit_code, 4) << w.out << w.Describe();
   EXPECT_THAT(w.out, HasSubstr("key: s/t.ibd: decrypt 's/t.ibd.zst.tmenc': wrong key"));
 

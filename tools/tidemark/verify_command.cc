@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -48,11 +48,10 @@ int ExitCodeFor(const engine::VerifyResult& r) {
 }
 
 int Report(std::string_view shown, const VerifyFlags& f, const engine::VerifyResult& r) {
-  const std::string out =
-      f.json ? engine::VerifyReportJson(shown, r)
-                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                   "\n"
-             : engine::VerifyReportText(shown, r);
+  const std::string out = f.json ? engine::VerifyReportJson(shown, r).dump(
+                                       -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                       "\n"
+                                 : engine::VerifyReportText(shown, r);
   std::fputs(out.c_str(), stdout);
   return ExitCodeFor(r);
 }
@@ -143,10 +142,9 @@ int RunVerifyCommand(const VerifyFlags& f) {
     key = *k;
   }
   std::unique_ptr<io::FileSystem> fs = io::NewPosixFileSystem();
-  engine::VerifyOptions o{.target_dir = f.target_dir,
-                          .incremental_basedir = f.incremental_basedir};
+  engine::VerifyOptions o{.target_dir = f.target_dir, .incremental_basedir = f.incremental_basedir};
   o.parallel = f.parallel > 0 ? static_cast<size_t>(f.parallel)
-                             : std::max(1u, std::thread::hardware_concurrency());
+                              : std::max(1u, std::thread::hardware_concurrency());
   o.read.direct_io = false;
   o.read.drop_cache = true;
   o.read.depth = 4;
