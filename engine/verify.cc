@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
@@ -52,6 +53,20 @@ constexpr int kPageProblemsPerFile = 50;
 // Files a wrong key is listed for before the rest are only counted: with the wrong key file,
 // every encrypted file of the backup fails the same way.
 constexpr uint64_t kKeyProblemsListed = 5;
+
+// Keeps the first kKeyProblemsListed `key` problems of the sorted `problems` and puts one
+// line counting the others first.
+void CapKeyProblems(std::vector<VerifyProblem>& problems) {
+  uint64_t seen = 0;
+  std::erase_if(problems, [&](const VerifyProblem& p) {
+    return p.kind == VerifyProblemKind::kKey && ++seen > kKeyProblemsListed;
+  });
+  if (seen <= kKeyProblemsListed) return;
+  problems.insert(problems.begin(),
+                  {.kind = VerifyProblemKind::kKey,
+                   .detail = absl::StrFormat("the key does not open %d more encrypted files either",
+                                             seen - kKeyProblemsListed)});
+}
 
 class Problems {
  public:
@@ -176,6 +191,7 @@ class Verifier {
     std::stable_sort(r_.problems.begin(), r_.problems.end(), [](const auto& a, const auto& b) {
       return std::tie(a.file, a.page) < std::tie(b.file, b.page);
     });
+    CapKeyProblems(r_.problems);
     r_.files_checked = files_checked_;
     r_.tablespaces_checked = tablespaces_checked_;
     r_.pages_checked = pages_checked_;
@@ -382,6 +398,17 @@ class Verifier {
     ++tablespaces_checked_;
     absl::StatusOr<std::unique_ptr<TablespaceReader>> reader =
         TablespaceReader::Open(fs_, t, o_.read);
+    if (!reader.ok() && rel.ends_with(".new") &&
+        absl::StrContains(reader.status().message(), "page 0 is all zero")) {
+      // Created during the copy and not written by the server yet: the copied redo holds its
+      // creation and its pages, and prepare builds it from there (as mariadb-backup's does).
+      absl::MutexLock lock(&notes_mu_);
+      r_.notes.push_back(absl::StrFormat(
+          "'%s': page 0 is all zero: a tablespace created during the backup that the server "
+          "had not written yet; prepare builds it from the redo log (its pages were not checked)",
+          rel));
+      return;
+    }
     if (!reader.ok()) {
       problems_.Add(Kind::kPage, rel, Shown(reader.status().message()) + note);
       return;
@@ -634,9 +661,7 @@ class Verifier {
                         : absl::IsFailedPrecondition(h.status()) ? Kind::kKey
                         : absl::IsDataLoss(h.status())           ? Kind::kDecode
                                                                  : Kind::kUnreadable;
-      if (kind != Kind::kKey || ++key_failures_ <= kKeyProblemsListed) {
-        problems_.Add(kind, file, Shown(h.status().message()));
-      }
+      problems_.Add(kind, file, Shown(h.status().message()));
       return false;
     }
     ++files_decoded_;
@@ -685,11 +710,6 @@ class Verifier {
   }
 
   void AddDecodeNotes() {
-    if (key_failures_ > kKeyProblemsListed) {
-      problems_.Add(Kind::kKey, "",
-                    absl::StrFormat("the key does not open %d more encrypted files either",
-                                    key_failures_ - kKeyProblemsListed));
-    }
     if (not_page_checked_ > 0) {
       r_.notes.push_back(absl::StrFormat(
           "no scratch directory: the pages, deltas and redo of %d encoded files were not "
@@ -776,8 +796,7 @@ class Verifier {
   Problems problems_;
   absl::Mutex notes_mu_;
   std::atomic<uint64_t> files_checked_{0}, tablespaces_checked_{0}, pages_checked_{0},
-      deltas_checked_{0}, files_decoded_{0}, not_decoded_{0}, not_page_checked_{0},
-      key_failures_{0};
+      deltas_checked_{0}, files_decoded_{0}, not_decoded_{0}, not_page_checked_{0};
   mutable absl::Mutex scratch_mu_;
   std::string scratch_ ABSL_GUARDED_BY(scratch_mu_);  // the verify's scratch directory, once made
   std::atomic<uint64_t> next_scratch_{0};

@@ -240,6 +240,15 @@ TEST_F(VerifyTest, TablespaceCreatedDuringTheCopyIsChecked) {
   EXPECT_EQ(r.tablespaces_checked, 2u);
 }
 
+TEST_F(VerifyTest, TablespaceCreatedDuringTheCopyNotWrittenYetIsANote) {
+  files_["db/n.new"] = {std::string(8 * kPage, '\0'), FileKind::kInnodbTablespace};
+  files_["db/z.ibd"] = {std::string(8 * kPage, '\0'), FileKind::kInnodbTablespace};
+  Write();
+  const VerifyResult r = Verify();
+  EXPECT_THAT(r.problems, ElementsAre(Problem(K::kPage, "db/z.ibd")));  // not .new: damage
+  EXPECT_THAT(r.notes, Contains(HasSubstr("'db/n.new': page 0 is all zero")));
+}
+
 TEST_F(VerifyTest, PageLsnBeyondLastLsn) {
   files_["db/t.ibd"].first = Str(Tablespace(last_lsn_ + 1));
   Write();
