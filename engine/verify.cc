@@ -4,8 +4,6 @@
 // Which form of a file is on disk and how to decode it is verify_source.h's business.
 #include "engine/verify.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <functional>
@@ -17,7 +15,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
 #include "engine/backup_metadata.h"
 #include "engine/delta_file.h"
 #include "engine/manifest.h"
@@ -141,23 +138,6 @@ absl::Status ListFiles(io::FileSystem& fs, const std::string& dir, const std::st
   return absl::OkStatus();
 }
 
-// Makes "PARENT/PREFIX-xxxxxxxx" (0700), a name no one else uses.
-absl::StatusOr<std::string> MakePrivateDir(io::FileSystem& fs, const std::string& parent,
-                                           std::string_view prefix) {
-  const uint64_t seed =
-      absl::ToUnixNanos(absl::Now()) ^ (uint64_t{static_cast<uint32_t>(getpid())} << 32);
-  for (uint64_t attempt = 0; attempt < 100; ++attempt) {
-    const std::string dir = io::JoinPath(
-        parent, absl::StrFormat("%s-%08x", prefix, (seed + attempt * 0x9e3779b9) & 0xffffffff));
-    absl::Status s = fs.CreateDir(dir, 0700);
-    if (s.ok()) return dir;
-    if (!absl::IsAlreadyExists(s)) {
-      return Annotate(s, absl::StrFormat("create a scratch directory in '%s'", parent));
-    }
-  }
-  return absl::InternalError(absl::StrFormat("no free scratch directory name in '%s'", parent));
-}
-
 // Files `prepare` writes into a backup, besides rewriting data and redo files.
 bool WrittenByPrepare(const std::string& path) {
   return path == kChainName || path.starts_with("tidemark_prepare") || path.ends_with(".ibd");
@@ -170,7 +150,8 @@ bool ChangedByPrepare(FileKind kind) {
 
 class Verifier {
  public:
-  Verifier(io::FileSystem& fs, const VerifyOptions& o) : fs_(fs), o_(o) {}
+  Verifier(io::FileSystem& fs, const VerifyOptions& o)
+      : fs_(fs), o_(o), scratch_(fs, o.scratch_dir) {}
 
   absl::StatusOr<VerifyResult> Run() {
     TM_RETURN_IF_ERROR(ReadMetadata());
@@ -623,7 +604,7 @@ class Verifier {
     if (HasPages(kind) && o_.scratch_dir.empty()) {
       ++not_page_checked_;
     } else if (HasPages(kind)) {
-      absl::StatusOr<std::string> d = NewScratchDir();
+      absl::StatusOr<std::string> d = scratch_.NewDir();
       if (d.ok()) {
         dir = *d;
       } else {
@@ -725,28 +706,8 @@ class Verifier {
     }
   }
 
-  // A new private directory for one task's decoded copies, in the verify's own directory
-  // under o_.scratch_dir (made on first use).
-  absl::StatusOr<std::string> NewScratchDir() {
-    {
-      absl::MutexLock lock(&scratch_mu_);
-      if (scratch_.empty()) {
-        TM_ASSIGN_OR_RETURN(scratch_, MakePrivateDir(fs_, o_.scratch_dir, "tidemark-verify"));
-      }
-    }
-    std::string dir;
-    {
-      absl::MutexLock lock(&scratch_mu_);
-      dir = io::JoinPath(scratch_, absl::StrFormat("%d", next_scratch_++));
-    }
-    absl::Status s = fs_.CreateDir(dir, 0700);
-    if (!s.ok()) return Annotate(s, "create a scratch directory");
-    return dir;
-  }
-
-  void RemoveScratch() ABSL_NO_THREAD_SAFETY_ANALYSIS {  // the workers are done
-    if (scratch_.empty()) return;
-    if (absl::Status s = RemoveTree(fs_, scratch_); !s.ok()) {
+  void RemoveScratch() {
+    if (absl::Status s = scratch_.Remove(); !s.ok()) {
       r_.notes.push_back(
           absl::StrFormat("the scratch directory could not be removed: %s", s.message()));
     }
@@ -755,18 +716,7 @@ class Verifier {
   // `message` with the backup's and the scratch directory's paths cut to the backup's
   // relative paths: "decrypt 'db/t.ibd.tmenc' chunk 3: ..." rather than the full path.
   std::string Shown(absl::string_view message) const {
-    std::string m(message);
-    std::string scratch;
-    {
-      absl::MutexLock lock(&scratch_mu_);
-      scratch = "'" + scratch_ + "/";
-    }
-    // "'SCRATCH/N/db/t.ibd'" -> "'db/t.ibd'".
-    for (size_t at; scratch.size() > 2 && (at = m.find(scratch)) != std::string::npos;) {
-      const size_t task_end = m.find('/', at + scratch.size());
-      if (task_end == std::string::npos) break;
-      m.erase(at + 1, task_end - at);
-    }
+    const std::string m = scratch_.Shown(message);
     std::string dir = o_.target_dir;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     return absl::StrReplaceAll(m, {{"'" + dir + "/", "'"}});
@@ -797,9 +747,7 @@ class Verifier {
   absl::Mutex notes_mu_;
   std::atomic<uint64_t> files_checked_{0}, tablespaces_checked_{0}, pages_checked_{0},
       deltas_checked_{0}, files_decoded_{0}, not_decoded_{0}, not_page_checked_{0};
-  mutable absl::Mutex scratch_mu_;
-  std::string scratch_ ABSL_GUARDED_BY(scratch_mu_);  // the verify's scratch directory, once made
-  std::atomic<uint64_t> next_scratch_{0};
+  ScratchSpace scratch_;
   VerifyResult r_;
 };
 

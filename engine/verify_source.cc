@@ -3,6 +3,8 @@
 // ".zst.tmenc" file decompresses straight from it, without a decrypted copy on disk.
 #include "engine/verify_source.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -10,6 +12,8 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "engine/restore_test_job.h"
 #include "innodb/base/status.h"
 
 namespace tidemark::engine {
@@ -170,6 +174,58 @@ absl::StatusOr<io::ContentHash> DecodeFormToFile(io::FileSystem& fs, std::string
     return h.status();
   }
   return h;
+}
+
+absl::StatusOr<std::string> ScratchSpace::NewDir() {
+  absl::MutexLock lock(&mu_);
+  if (dir_.empty()) {
+    const uint64_t seed =
+        absl::ToUnixNanos(absl::Now()) ^ (uint64_t{static_cast<uint32_t>(getpid())} << 32);
+    for (uint64_t attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
+      const std::string dir = io::JoinPath(
+          parent_,
+          absl::StrFormat("tidemark-verify-%08x", (seed + attempt * 0x9e3779b9) & 0xffffffff));
+      absl::Status s = fs_.CreateDir(dir, 0700);
+      if (s.ok()) {
+        dir_ = dir;
+      } else if (!absl::IsAlreadyExists(s)) {
+        return Annotate(s, absl::StrFormat("create a scratch directory in '%s'", parent_));
+      }
+    }
+    if (dir_.empty()) {
+      return absl::InternalError(
+          absl::StrFormat("no free scratch directory name in '%s'", parent_));
+    }
+  }
+  const std::string dir = io::JoinPath(dir_, absl::StrFormat("%d", next_++));
+  absl::Status s = fs_.CreateDir(dir, 0700);
+  if (!s.ok()) return Annotate(s, absl::StrFormat("create a scratch directory in '%s'", dir_));
+  return dir;
+}
+
+std::string ScratchSpace::Shown(absl::string_view message) const {
+  std::string m(message);
+  std::string prefix;
+  {
+    absl::MutexLock lock(&mu_);
+    if (dir_.empty()) return m;
+    prefix = "'" + dir_ + "/";
+  }
+  // "'DIR/N/db/t.ibd'" -> "'db/t.ibd'".
+  for (size_t at; (at = m.find(prefix)) != std::string::npos;) {
+    const size_t task_end = m.find('/', at + prefix.size());
+    if (task_end == std::string::npos) break;
+    m.erase(at + 1, task_end - at);
+  }
+  return m;
+}
+
+absl::Status ScratchSpace::Remove() {
+  absl::MutexLock lock(&mu_);
+  if (dir_.empty()) return absl::OkStatus();
+  TM_RETURN_IF_ERROR(RemoveTree(fs_, dir_));
+  dir_.clear();
+  return absl::OkStatus();
 }
 
 }  // namespace tidemark::engine

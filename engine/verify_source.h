@@ -1,7 +1,8 @@
 // Where verify finds a file's bytes in a compressed or encrypted backup: a file the manifest
 // lists as `path`, stored as `path + suffix` (".zst", ".tmenc", ".zst.tmenc"), may be on disk
 // stored, half decoded (`path.zst` after `tidemark decrypt`) or plain (after `decompress`).
-// FindForms says which of those are there; DecodeForm turns any of them into plain bytes.
+// FindForms says which of those are there; DecodeForm turns any of them into plain bytes, into
+// a file of a ScratchSpace when the pages inside are to be checked.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "engine/manifest.h"
 #include "io/crypt_stage.h"
 #include "io/file_system.h"
@@ -60,5 +63,28 @@ absl::StatusOr<io::ContentHash> DecodeForm(io::FileSystem& fs, std::string_view 
 absl::StatusOr<io::ContentHash> DecodeFormToFile(io::FileSystem& fs, std::string_view dir,
                                                  const FileForm& form, const io::CryptKey* key,
                                                  const std::string& out, bool* write_failed);
+
+// Where decoded copies go: a private directory "PARENT/tidemark-verify-xxxxxxxx" (0700), made
+// on the first NewDir, with one numbered directory in it per caller. Thread-safe.
+class ScratchSpace {
+ public:
+  ScratchSpace(io::FileSystem& fs, std::string parent) : fs_(fs), parent_(std::move(parent)) {}
+
+  // A new empty directory (0700). Errors: the file system's, annotated "create a scratch
+  // directory in 'PARENT'"; Internal when 100 random names are taken.
+  absl::StatusOr<std::string> NewDir();
+  // `message` with each "'<private dir>/<N>/" cut to "'", so a copy is named by its path
+  // relative to the backup.
+  std::string Shown(absl::string_view message) const;
+  // Removes the private directory and all in it (OK when it was never made).
+  absl::Status Remove();
+
+ private:
+  io::FileSystem& fs_;
+  const std::string parent_;
+  mutable absl::Mutex mu_;
+  std::string dir_ ABSL_GUARDED_BY(mu_);  // "" until made
+  uint64_t next_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 }  // namespace tidemark::engine

@@ -146,5 +146,32 @@ TEST_F(VerifySourceTest, DecodeToFileWritesPlainAndRemovesAFailure) {
   EXPECT_FALSE(fs_.Stat("/b/copy2").ok());
 }
 
+TEST(ScratchSpaceTest, PrivateDirectoriesNamesCutAndRemoved) {
+  MemFileSystem fs;
+  TM_ASSERT_OK(io::CreateDirs(fs, "/tmp"));
+  ScratchSpace scratch(fs, "/tmp");
+  EXPECT_EQ(scratch.Shown("read '/tmp/x/0/db/t.ibd'"), "read '/tmp/x/0/db/t.ibd'");
+  TM_ASSERT_OK_AND_ASSIGN(std::string a, scratch.NewDir());
+  TM_ASSERT_OK_AND_ASSIGN(std::string b, scratch.NewDir());
+  EXPECT_NE(a, b);
+  EXPECT_EQ(io::ParentDir(a), io::ParentDir(b));
+  EXPECT_THAT(a, ::testing::StartsWith("/tmp/tidemark-verify-"));
+  EXPECT_EQ(fs.Stat(a)->mode & 0777, 0700u);
+  EXPECT_EQ(scratch.Shown("read '" + b + "/db/t.ibd' at 0: x, '" + a + "/ib_logfile0'"),
+            "read 'db/t.ibd' at 0: x, 'ib_logfile0'");
+  TM_ASSERT_OK(io::WriteStringToFile(fs, b + "/f", "x"));
+  TM_ASSERT_OK(scratch.Remove());
+  EXPECT_THAT(*fs.ListDir("/tmp"), ::testing::IsEmpty());
+  TM_ASSERT_OK(scratch.Remove());
+}
+
+TEST(ScratchSpaceTest, MissingParent) {
+  MemFileSystem fs;
+  ScratchSpace scratch(fs, "/nope");
+  absl::Status s = scratch.NewDir().status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr("create a scratch directory in '/nope'"));
+}
+
 }  // namespace
 }  // namespace tidemark::engine
