@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "innodb/base/crc32.h"
 #include "io/crypt_stage.h"
+#include "io/hashing_file.h"
 #include "io/file_system.h"
 #include "io/zstd_stage.h"
 
@@ -193,6 +195,20 @@ void BM_ZstdThenAesGcm(benchmark::State& state) {
   Report(state, std::stoull(size));
 }
 BENCHMARK(BM_ZstdThenAesGcm)->Unit(benchmark::kMillisecond);
+
+// The checks every streamed byte also passes through: XXH3-128 of each file for the manifest
+// (twice for an encoded file: plain and stored), CRC-32 of each xbstream payload chunk.
+void BM_Xxh3(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(io::HashBytes(Bytes(Data())));
+  Report(state, Data().size());
+}
+BENCHMARK(BM_Xxh3)->Unit(benchmark::kMillisecond);
+
+void BM_Crc32(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(Crc32(Bytes(Data())));
+  Report(state, Data().size());
+}
+BENCHMARK(BM_Crc32)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace tidemark

@@ -128,11 +128,6 @@ absl::StatusOr<std::unique_ptr<io::WritableFile>> OpenDeltaOutput(
   return std::unique_ptr<io::WritableFile>(std::move(f));
 }
 
-// TablespaceReader's verdict on a file whose page 0 the server has not written yet.
-bool IsPage0NotWritten(const absl::Status& s) {
-  return absl::IsDataLoss(s) && absl::StrContains(s.message(), "page 0 is all zero");
-}
-
 struct InnodbItem {
   TablespaceTarget target;
   std::vector<std::string> backup_paths;  // one per file

@@ -194,6 +194,7 @@ absl::StatusOr<RestoreTestResult> RunRestoreTest(const RestoreTestOptions& o,
   }
   RestoreTestResult result;
   TM_ASSIGN_OR_RETURN(result.scratch_dir, MakeScratchDir(env.fs, o.scratch_parent));
+  if (env.on_scratch) env.on_scratch(result.scratch_dir);
   result.socket = io::JoinPath(result.scratch_dir, "mariadbd.sock");
   absl::Status status;
   if (result.socket.size() > kMaxSocketPath) {

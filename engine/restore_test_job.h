@@ -33,6 +33,9 @@ struct RestoreTestEnv {
   io::FileSystem& fs;
   ServerStarter start_server = StartScratchServer;
   std::function<void(std::string_view)> on_note;  // progress lines; may be empty
+  // Called once the scratch directory exists, with its path (before anything is written in
+  // it): whoever handles an interruption can then stop the server and remove it.
+  std::function<void(const std::string&)> on_scratch;
 };
 
 struct RestoreTestResult {

@@ -195,7 +195,12 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, int log_fd, bo
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  if (detach) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  // The server starts with no signal blocked, whatever the caller blocks for itself (the tool
+  // takes SIGINT/SIGTERM on a thread of its own), and in its own process group when detached.
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | (detach ? POSIX_SPAWN_SETSID : 0));
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, &attr, cargv.data(), environ);
   posix_spawnattr_destroy(&attr);

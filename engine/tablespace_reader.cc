@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "innodb/base/status.h"
 #include "innodb/page/fil_page.h"
@@ -42,6 +43,10 @@ absl::StatusOr<innodb::FspHeader> ReadSpaceHeader(io::RandomAccessFile& file) {
   auto header = innodb::ParseFspHeader(buf);
   if (!header.ok()) return Annotate(header.status(), "not a tablespace");
   return header;
+}
+
+bool IsPage0NotWritten(const absl::Status& status) {
+  return absl::StrContains(status.message(), "page 0 is all zero");
 }
 
 innodb::SpaceContext ContextFor(const innodb::FspHeader& header) {

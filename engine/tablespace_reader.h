@@ -40,6 +40,10 @@ struct PageReadOptions {
 // is all zero (not written yet by a server creating the tablespace, or wiped).
 absl::StatusOr<innodb::FspHeader> ReadSpaceHeader(io::RandomAccessFile& file);
 
+// True for the error of ReadSpaceHeader (and TablespaceReader::Open) on a file whose page 0
+// the server has not written yet: a tablespace being created.
+bool IsPage0NotWritten(const absl::Status& status);
+
 // The verdict context of a tablespace whose page 0 decoded to `header`.
 innodb::SpaceContext ContextFor(const innodb::FspHeader& header);
 

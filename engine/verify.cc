@@ -11,7 +11,6 @@
 #include <set>
 #include <thread>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
@@ -379,18 +378,17 @@ class Verifier {
     ++tablespaces_checked_;
     absl::StatusOr<std::unique_ptr<TablespaceReader>> reader =
         TablespaceReader::Open(fs_, t, o_.read);
-    if (!reader.ok() && rel.ends_with(".new") &&
-        absl::StrContains(reader.status().message(), "page 0 is all zero")) {
-      // Created during the copy and not written by the server yet: the copied redo holds its
-      // creation and its pages, and prepare builds it from there (as mariadb-backup's does).
-      absl::MutexLock lock(&notes_mu_);
-      r_.notes.push_back(absl::StrFormat(
-          "'%s': page 0 is all zero: a tablespace created during the backup that the server "
-          "had not written yet; prepare builds it from the redo log (its pages were not checked)",
-          rel));
-      return;
-    }
     if (!reader.ok()) {
+      // A tablespace created during the copy may not have had page 0 written yet: the copied
+      // redo log creates and fills it at prepare, as it does for the server after a crash.
+      if (rel.ends_with(".new") && IsPage0NotWritten(reader.status())) {
+        absl::MutexLock lock(&notes_mu_);
+        r_.notes.push_back(absl::StrFormat(
+            "'%s': created during the backup, page 0 not written yet (prepare rebuilds it from "
+            "the redo log): pages not checked",
+            rel));
+        return;
+      }
       problems_.Add(Kind::kPage, rel, Shown(reader.status().message()) + note);
       return;
     }

@@ -280,6 +280,11 @@ uint64_t XbstreamWriter::bytes_written() const {
   return bytes_written_;
 }
 
+absl::Status XbstreamWriter::sink_status() const {
+  absl::MutexLock lock(&mu_);
+  return sink_status_;
+}
+
 // ---- Reader.
 
 absl::Status VerifyXbstreamChecksum(const XbstreamChunk& chunk, std::string_view stream_name) {

@@ -110,6 +110,8 @@ class XbstreamWriter {
 
   // Bytes handed to the sink so far.
   uint64_t bytes_written() const;
+  // The sink's first error (the stream is broken from there on), or OK.
+  absl::Status sink_status() const;
 
  private:
   friend class XbstreamFile;

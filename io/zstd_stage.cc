@@ -94,7 +94,91 @@ class ZstdWritableFile final : public WritableFile {
   bool closed_ = false;
 };
 
+// Decompresses what is written to it (a .zst file, front to back) into `inner`.
+class UnzstdWritableFile final : public WritableFile {
+ public:
+  UnzstdWritableFile(std::unique_ptr<WritableFile> inner, std::unique_ptr<ZSTD_DCtx, DCtxDeleter> d,
+                     std::string name)
+      : inner_(std::move(inner)),
+        dctx_(std::move(d)),
+        name_(std::move(name)),
+        out_(ZSTD_DStreamOutSize()) {}
+
+  const std::string& path() const override { return inner_->path(); }
+  absl::Status Append(ByteSpan data) override {
+    if (closed_) return inner_->Append(data);
+    if (!first_error_.ok()) return first_error_;
+    absl::Status s = Feed(data);
+    if (!s.ok()) first_error_ = s;
+    return s;
+  }
+  absl::Status WriteAt(uint64_t offset, ByteSpan data) override {
+    if (!closed_ && offset != consumed_) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "write '%s' at %d: a compressed file is decompressed sequentially (next offset %d)",
+          path(), offset, consumed_));
+    }
+    return Append(data);
+  }
+  absl::Status Truncate(uint64_t size) override {
+    if (closed_) return inner_->Truncate(size);
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "truncate '%s' to %d: a compressed file is decompressed sequentially", path(), size));
+  }
+  absl::Status Sync() override { return inner_->Sync(); }
+  absl::Status Close() override {
+    if (closed_) return inner_->Close();
+    absl::Status s = first_error_;
+    if (s.ok() && consumed_ == 0) {
+      s = absl::DataLossError(absl::StrFormat("decompress '%s': empty file, no zstd frame", name_));
+    } else if (s.ok() && hint_ != 0) {
+      s = absl::DataLossError(absl::StrFormat(
+          "decompress '%s': truncated: the last frame is incomplete at the end of the file (%d "
+          "bytes)",
+          name_, consumed_));
+    }
+    closed_ = true;
+    absl::Status closed = inner_->Close();
+    return s.ok() ? closed : s;
+  }
+
+ private:
+  // As DecompressZstd's loop: also call again while the output came back full mid-frame.
+  absl::Status Feed(ByteSpan data) {
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    bool output_full = false;
+    while (in.pos < in.size || (output_full && hint_ != 0)) {
+      ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+      hint_ = ZSTD_decompressStream(dctx_.get(), &out, &in);
+      if (ZSTD_isError(hint_)) {
+        return absl::DataLossError(absl::StrFormat("decompress '%s' at %d: %s", name_,
+                                                   consumed_ + in.pos, ZSTD_getErrorName(hint_)));
+      }
+      output_full = out.pos == out.size;
+      if (out.pos > 0) TM_RETURN_IF_ERROR(inner_->Append(ByteSpan(out_.data(), out.pos)));
+    }
+    consumed_ += data.size();
+    return absl::OkStatus();
+  }
+
+  std::unique_ptr<WritableFile> inner_;
+  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx_;
+  const std::string name_;
+  std::vector<uint8_t> out_;
+  size_t hint_ = 1;
+  uint64_t consumed_ = 0;
+  absl::Status first_error_;
+  bool closed_ = false;
+};
+
 }  // namespace
+
+std::unique_ptr<WritableFile> NewUnzstdWritableFile(std::unique_ptr<WritableFile> inner,
+                                                    std::string name) {
+  if (name.empty()) name = inner->path() + std::string(kZstdSuffix);
+  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
+  return std::make_unique<UnzstdWritableFile>(std::move(inner), std::move(dctx), std::move(name));
+}
 
 absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
     std::unique_ptr<WritableFile> inner, const ZstdOptions& options) {

@@ -240,13 +240,17 @@ TEST_F(VerifyTest, TablespaceCreatedDuringTheCopyIsChecked) {
   EXPECT_EQ(r.tablespaces_checked, 2u);
 }
 
-TEST_F(VerifyTest, TablespaceCreatedDuringTheCopyNotWrittenYetIsANote) {
-  files_["db/n.new"] = {std::string(8 * kPage, '\0'), FileKind::kInnodbTablespace};
-  files_["db/z.ibd"] = {std::string(8 * kPage, '\0'), FileKind::kInnodbTablespace};
+TEST_F(VerifyTest, TablespaceCreatedDuringTheCopyWithPage0NotWrittenYetIsANote) {
+  // The server had not flushed page 0 of a table created just before the backup: the redo
+  // log rebuilds it at prepare. An .ibd in that state is still a problem.
+  files_["db/n.new"] = {std::string(4 * kPage, '\0'), FileKind::kInnodbTablespace};
+  files_["db/z.ibd"] = {std::string(4 * kPage, '\0'), FileKind::kInnodbTablespace};
   Write();
   const VerifyResult r = Verify();
-  EXPECT_THAT(r.problems, ElementsAre(Problem(K::kPage, "db/z.ibd")));  // not .new: damage
-  EXPECT_THAT(r.notes, Contains(HasSubstr("'db/n.new': page 0 is all zero")));
+  EXPECT_THAT(r.problems, Not(Contains(Problem(K::kPage, "db/n.new"))));
+  EXPECT_THAT(r.problems, Contains(Problem(K::kPage, "db/z.ibd")));
+  EXPECT_THAT(r.notes, Contains(HasSubstr("'db/n.new': created during the backup, page 0 not "
+                                          "written yet")));
 }
 
 TEST_F(VerifyTest, PageLsnBeyondLastLsn) {

@@ -7,6 +7,7 @@
 //      the file (checksum not fixed), it must exit 3 and name shop.items, and clean up too.
 //  (c) With --keep, the server stays up on the socket it names until it is shut down.
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -21,6 +22,7 @@
 #include "tests/support/restore_check.h"
 #include "tests/support/status_macros.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_paths.h"
 #include "tests/support/test_server.h"
 
 namespace tidemark::testing {
@@ -181,6 +183,37 @@ TEST(RestoreTestTest, NotABackupIsExit4AndMissingServerIsExit6) {
   EXPECT_EQ(Entries(scratch), 0u);
   TM_ASSERT_OK_AND_ASSIGN(CommandResult u, Tidemark({"restore-test"}));
   EXPECT_EQ(u.exit_code, 2) << u.Describe();
+}
+
+
+TEST(RestoreTestTest, CtrlCCleansUp) {
+  TM_REQUIRE_MARIADB();
+  TempDir tmp;
+  const std::string backup = tmp.Join("backup"), scratch = tmp.Join("scratch");
+  fs::create_directory(scratch);
+  {
+    TM_ASSERT_OK_AND_ASSIGN(auto source, TestServer::Start());
+    TM_ASSERT_OK(source->Query("CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY)"));
+    TM_ASSERT_OK_AND_ASSIGN(CommandResult b, Tidemark(TidemarkBackupArgs(*source, backup, {})));
+    ASSERT_EQ(b.exit_code, 0) << b.Describe();
+  }
+  TM_ASSERT_OK_AND_ASSIGN(
+      auto rt, BackgroundCommand::Start({TidemarkBinary(), "restore-test", "--target-dir", backup,
+                                         "--scratch-dir", scratch},
+                                        tmp.Join("rt")));
+  ASSERT_TRUE(rt->WaitForErr("starting mariadbd on the copy", std::chrono::seconds(120)))
+      << rt->ErrSoFar();
+  // Once the scratch server runs (or is starting), Ctrl-C.
+  for (int i = 0; i < 200 && ProcessesMentioning(scratch).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(ProcessesMentioning(scratch).empty()) << rt->ErrSoFar();
+  rt->Signal(SIGINT);
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, rt->Wait(std::chrono::seconds(120)));
+  EXPECT_EQ(r.exit_code, 130) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("removed the scratch copy"));
+  EXPECT_THAT(ProcessesMentioning(scratch), ::testing::IsEmpty());
+  EXPECT_EQ(Entries(scratch), 0u);
 }
 
 }  // namespace

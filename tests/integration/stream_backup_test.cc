@@ -4,9 +4,12 @@
 //   binlog replay from the backup's position every CHECKSUM TABLE equal to the source's;
 // - a compressed and encrypted stream round-trips through `tidemark extract`, `decrypt`,
 //   `decompress`, `prepare` and `restore` and passes the same check, with no plaintext of the
-//   data in the stream;
+//   data in the stream; `extract --decrypt --decompress` gives the same tree in one pass;
+// - an incremental streamed on top of a streamed full backup's --extra-lsndir prepares and
+//   restores the same way;
 // - damage is named with a non-zero exit: a truncated stream (extract, 4), a wrong key
-//   (decrypt, 4), a flipped byte in an encrypted chunk (decrypt, 3, file and chunk).
+//   (decrypt, 4), a flipped byte in an encrypted chunk (decrypt, 3, file and chunk), a reader
+//   that goes away (backup, 7, the lock released).
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -56,7 +59,7 @@ absl::Status LoadStep(SqlConnection& c, int64_t i) {
   std::this_thread::sleep_for(std::chrono::milliseconds(3));
   return c.Query(absl::StrFormat(
       "UPDATE s.t SET k = k + 1, v = CONCAT(v, 'x') WHERE id BETWEEN %1$d AND %1$d + 30;"
-      "INSERT INTO s.t VALUES (100000 + %2$d, %2$d, 'new');"
+      "INSERT INTO s.t VALUES (100000 + %2$d, %2$d, 'new') ON DUPLICATE KEY UPDATE k = k + 1;"
       "UPDATE s.m SET v = CONCAT('m', %2$d) WHERE id = %3$d",
       1 + i * 53 % 19000, i, 1 + i % 1000));
 }
@@ -77,8 +80,11 @@ absl::StatusOr<std::string> StreamUnderLoad(TestServer& server,
     return absl::InternalError(absl::StrFormat("the load ran only %d steps", load->iterations()));
   }
   if (r.exit_code != 0) return absl::InternalError(r.Describe());
+  const size_t summary = r.err.rfind("tidemark: ");
   std::printf("[tidemark] %s; stream %.1f MiB; load %lld steps\n",
-              LineStartingWith(r.err, "tidemark: backup complete").c_str(),
+              summary == std::string::npos
+                  ? ""
+                  : r.err.substr(summary, r.err.find('\n', summary) - summary).c_str(),
               r.out.size() / 1048576.0, static_cast<long long>(load->iterations()));
   return std::move(r.out);
 }
@@ -165,7 +171,9 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
   TM_ASSERT_OK_AND_ASSIGN(CommandResult x,
                           TidemarkWithStdin({"extract", "-C", dir, "--no-sync"}, stream));
   ASSERT_EQ(x.exit_code, 0) << x.Describe();
-  ASSERT_TRUE(fs::exists(dir + "/s/t.ibd.zst.tmenc"));
+  // s/t.new when the table was created after the checkpoint the redo copy starts from.
+  const std::string t = fs::exists(dir + "/s/t.new.zst.tmenc") ? "s/t.new" : "s/t.ibd";
+  ASSERT_TRUE(fs::exists(dir + "/" + t + ".zst.tmenc"));
   ASSERT_TRUE(fs::exists(dir + "/s/m.MYD.zst.tmenc"));
   ASSERT_TRUE(fs::exists(dir + "/ib_logfile0.zst.tmenc"));
   ASSERT_TRUE(fs::exists(dir + "/xtrabackup_checkpoints"));  // plain, for incrementals
@@ -177,10 +185,10 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
                                                        tmp_.Join("wrong"), "--encrypt-key-file",
                                                        wrong}));
     EXPECT_EQ(w.exit_code, 4) << w.Describe();
-    EXPECT_THAT(w.err, HasSubstr("s/t.ibd.zst.tmenc': wrong key"));
+    EXPECT_THAT(w.err, HasSubstr(t + ".zst.tmenc': wrong key"));
 
     TM_ASSERT_OK(CopyTree(dir, tmp_.Join("flipped")));
-    const std::string victim = tmp_.Join("flipped/s/t.ibd.zst.tmenc");
+    const std::string victim = tmp_.Join("flipped/" + t + ".zst.tmenc");
     std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(fs::file_size(victim) / 2));
     f.put('\x5a');
@@ -189,8 +197,8 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
                                                        tmp_.Join("flipped"),
                                                        "--encrypt-key-file", key}));
     EXPECT_EQ(d.exit_code, 3) << d.Describe();
-    EXPECT_THAT(d.err, ::testing::ContainsRegex("s/t.ibd.zst.tmenc' chunk [0-9]+: "
-                                                "authentication failed"));
+    EXPECT_THAT(d.err, ::testing::ContainsRegex(t + ".zst.tmenc' chunk [0-9]+: "
+                                                    "authentication failed"));
   }
 
   TM_ASSERT_OK_AND_ASSIGN(CommandResult dec, Tidemark({"decrypt", "--target-dir", dir,
@@ -200,9 +208,19 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
   TM_ASSERT_OK_AND_ASSIGN(CommandResult dez, Tidemark({"decompress", "--target-dir", dir,
                                                        "--remove-original", "--parallel", "2"}));
   ASSERT_EQ(dez.exit_code, 0) << dez.Describe();
-  ASSERT_TRUE(fs::exists(dir + "/s/t.ibd"));
+  ASSERT_TRUE(fs::exists(dir + "/" + t));
   TM_ASSERT_OK_AND_ASSIGN(CommandResult v, Tidemark({"verify", "--target-dir", dir}));
   EXPECT_EQ(v.exit_code, 0) << v.out << v.Describe();
+  // One pass: extract decrypting and decompressing gives the same tree.
+  const std::string one_pass = tmp_.Join("one-pass");
+  TM_ASSERT_OK_AND_ASSIGN(
+      CommandResult x1,
+      TidemarkWithStdin({"extract", "-C", one_pass, "--no-sync", "--parallel", "2", "--decrypt",
+                         "--decompress", "--encrypt-key-file", key},
+                        stream));
+  ASSERT_EQ(x1.exit_code, 0) << x1.Describe();
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult diff, RunCommand({"diff", "-r", dir, one_pass}));
+  EXPECT_EQ(diff.exit_code, 0) << diff.Describe();
   TM_ASSERT_OK_AND_ASSIGN(CommandResult p, Tidemark({"prepare", "--target-dir", dir}));
   ASSERT_EQ(p.exit_code, 0) << p.Describe();
   const std::string datadir = tmp_.Join("restored");
@@ -211,6 +229,71 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start({.existing_datadir = datadir}));
   ExpectRestoreCheck(*source_, *restored, dir);
+}
+
+
+TEST_F(StreamBackupTest, IncrementalStreamOnTopOfTheExtraLsnDirOfAStreamedFull) {
+  const std::string lsn1 = tmp_.Join("lsn1");
+  TM_ASSERT_OK_AND_ASSIGN(std::string full_stream,
+                          StreamUnderLoad(*source_, {"--extra-lsndir", lsn1}));
+  // Changes for the incremental: a new table (not in the base: taken whole) and the load.
+  TM_ASSERT_OK(source_->Query(
+      "CREATE TABLE s.added (id INT PRIMARY KEY, v VARCHAR(50)) ENGINE=InnoDB;"
+      "INSERT INTO s.added SELECT seq, MD5(seq) FROM s.seq_1_to_3000;"
+      "DELETE FROM s.t WHERE id % 10 = 3"));
+  TM_ASSERT_OK_AND_ASSIGN(
+      std::string inc_stream,
+      StreamUnderLoad(*source_, {"--incremental-basedir", lsn1, "--compress",
+                                 "--extra-lsndir", tmp_.Join("lsn2")}));
+  const std::string full = tmp_.Join("full"), inc = tmp_.Join("inc");
+  for (const auto& [dir, stream] : {std::pair{full, &full_stream}, std::pair{inc, &inc_stream}}) {
+    TM_ASSERT_OK_AND_ASSIGN(CommandResult x,
+                            TidemarkWithStdin({"extract", "-C", dir, "--no-sync"}, *stream));
+    ASSERT_EQ(x.exit_code, 0) << x.Describe();
+  }
+  // The chain is recorded: the incremental names the full backup as its base.
+  const std::string full_manifest = ReadWholeFile(full + "/tidemark_manifest.json");
+  const std::string inc_manifest = ReadWholeFile(inc + "/tidemark_manifest.json");
+  const size_t at = full_manifest.find("\"backup_uuid\": \"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string uuid = full_manifest.substr(at + 16, 36);
+  EXPECT_THAT(inc_manifest, HasSubstr("\"base_backup_uuid\": \"" + uuid + "\""));
+  EXPECT_EQ(ReadWholeFile(lsn1 + "/tidemark_manifest.json"), full_manifest);
+  // Every page (not in the base), as a delta, or as s/added.new when the table was created
+  // after the checkpoint the incremental's redo copy starts from.
+  EXPECT_TRUE(fs::exists(inc + "/s/added.ibd.delta.zst") || fs::exists(inc + "/s/added.new.zst"));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult dez,
+                          Tidemark({"decompress", "--target-dir", inc, "--remove-original"}));
+  ASSERT_EQ(dez.exit_code, 0) << dez.Describe();
+
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult p1,
+                          Tidemark({"prepare", "--apply-log-only", "--target-dir", full}));
+  ASSERT_EQ(p1.exit_code, 0) << p1.Describe();
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult p2, Tidemark({"prepare", "--target-dir", full,
+                                                      "--incremental-dir", inc}));
+  ASSERT_EQ(p2.exit_code, 0) << p2.Describe();
+  const std::string datadir = tmp_.Join("restored");
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, Tidemark({"restore", "--target-dir", full,
+                                                     "--datadir", datadir}));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  TM_ASSERT_OK_AND_ASSIGN(auto restored, TestServer::Start({.existing_datadir = datadir}));
+  ExpectRestoreCheck(*source_, *restored, inc);
+}
+
+
+TEST_F(StreamBackupTest, ReaderGoingAwayIsExit7) {
+  const std::string cmd = absl::StrFormat(
+      "'%s' backup --stream xbstream --socket '%s' --user root 2>'%s' | head -c 100000 "
+      ">/dev/null; echo \"exit=${PIPESTATUS[0]}\"",
+      TidemarkBinary(), source_->socket(), tmp_.Join("err"));
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult r, RunCommand({"bash", "-c", cmd}));
+  EXPECT_THAT(r.out, HasSubstr("exit=7"));
+  const std::string err = ReadWholeFile(tmp_.Join("err"));
+  EXPECT_THAT(err, HasSubstr("write 'stdout': Broken pipe (the reader of the stream went away)"));
+  EXPECT_THAT(err, HasSubstr("the stream on stdout is incomplete"));
+  // The server's backup lock went with the backup: DDL runs (it would wait and time out).
+  TM_ASSERT_OK(source_->Query(
+      "SET SESSION lock_wait_timeout = 5; CREATE TABLE s.after_backup (id INT) ENGINE=InnoDB"));
 }
 
 }  // namespace

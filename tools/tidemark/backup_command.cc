@@ -242,14 +242,18 @@ int RunBackupCommand(const BackupFlags& f) {
   if (live && !json) std::fputc('\n', stderr);
   if (!r.ok()) {
     if (json) std::fprintf(stderr, "%s\n", engine::FailedJson(r.status()).c_str());
-    std::fprintf(stderr, "tidemark: backup failed: %s\n", std::string(r.status().message()).c_str());
+    // A broken stream is the real reason, whichever copier noticed it first.
+    const absl::Status reason =
+        streaming && !stream->sink_status().ok() ? stream->sink_status() : r.status();
+    std::fprintf(stderr, "tidemark: backup failed: %s%s\n", std::string(reason.message()).c_str(),
+                 reason.message().find("Broken pipe") != absl::string_view::npos
+                     ? " (the reader of the stream went away)"
+                     : "");
     int code = ExitCodeFor(r.status());
     if (streaming) {
       // The stream's own failure (the reader went away, the disk behind it is full) is the
       // target's; a stream cut short has no manifest, which extract and verify report.
-      if (stream->bytes_written() > 0 && !stream->Finish().ok() && code != kExitUsage) {
-        code = kExitTarget;
-      }
+      if (!stream->sink_status().ok()) code = kExitTarget;
       if (stream->bytes_written() > 0) {
         std::fprintf(stderr,
                      "tidemark: the stream on stdout is incomplete: it has no "

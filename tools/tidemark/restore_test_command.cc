@@ -4,10 +4,18 @@
 // (docs/restore-test.md, docs/exit-codes.md).
 #include "tools/tidemark/restore_test_command.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "absl/strings/str_format.h"
 #include "engine/restore_test_job.h"
@@ -18,6 +26,102 @@
 namespace tidemark::tools {
 
 namespace {
+
+// The pids of the processes whose command line holds `needle` (mariadbd started on the scratch
+// copy: "--datadir=<scratch>/data"), from /proc.
+std::vector<pid_t> ProcessesWith(const std::string& needle) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().find(needle) != std::string::npos) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// Stops `pid` (SIGTERM, up to `grace`, then SIGKILL) and reaps it when it is our child.
+void StopProcess(pid_t pid, std::chrono::seconds grace) {
+  kill(pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  for (;;) {
+    const pid_t w = waitpid(pid, nullptr, WNOHANG);
+    const bool gone = w == pid || (w < 0 && kill(pid, 0) != 0);
+    if (gone) return;
+    if (std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+// An interrupted restore-test (SIGINT from Ctrl-C, SIGTERM, SIGHUP) stops its scratch server
+// and removes the scratch copy before exiting 128 + the signal, so nothing is left running or
+// behind; with --keep both are left and named. The signals are taken by a thread of their own
+// (sigwait), so the cleanup runs outside a signal handler.
+class InterruptCleanup {
+ public:
+  explicit InterruptCleanup(bool keep) : keep_(keep) {
+    sigemptyset(&set_);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&set_, sig);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any other thread starts
+    thread_ = std::thread([this] { Wait(); });
+  }
+  ~InterruptCleanup() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+  }
+  void SetScratch(const std::string& dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    scratch_ = dir;
+  }
+
+ private:
+  void Wait() {
+    int sig = 0;
+    sigwait(&set_, &sig);
+    std::string scratch;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (done_ || sig == SIGUSR1) return;
+      scratch = scratch_;
+    }
+    if (scratch.empty()) {
+      std::fprintf(stderr, "\ntidemark: restore-test interrupted (signal %d)\n", sig);
+    } else if (keep_) {
+      std::fprintf(stderr,
+                   "\ntidemark: restore-test interrupted (signal %d); --keep: the scratch copy "
+                   "'%s' and any server on it are left as they are\n",
+                   sig, scratch.c_str());
+    } else {
+      for (pid_t pid : ProcessesWith("--datadir=" + scratch + "/data")) {
+        StopProcess(pid, std::chrono::seconds(60));
+        std::fprintf(stderr, "\ntidemark: interrupted: stopped the scratch server (pid %d)\n",
+                     static_cast<int>(pid));
+      }
+      std::error_code ec;
+      std::filesystem::remove_all(scratch, ec);
+      std::fprintf(stderr, "tidemark: restore-test interrupted (signal %d); %s '%s'\n", sig,
+                   ec ? "could not remove the scratch copy" : "removed the scratch copy",
+                   scratch.c_str());
+    }
+    _exit(128 + sig);
+  }
+
+  const bool keep_;
+  sigset_t set_;
+  std::mutex mu_;
+  std::string scratch_;
+  bool done_ = false;
+  std::thread thread_;
+};
 
 void PrintText(const RestoreTestFlags& f, const engine::RestoreTestResult& r) {
   std::fputs(engine::FormatTableReport(r.report).c_str(), stdout);
@@ -94,8 +198,10 @@ int RunRestoreTestCommand(const RestoreTestFlags& flags) {
     if (!path->empty()) *path = std::filesystem::absolute(*path, ec).lexically_normal().string();
     while (path->size() > 1 && path->back() == '/') path->pop_back();
   }
+  InterruptCleanup interrupts(f.keep);
   auto fs = io::NewPosixFileSystem();
   engine::RestoreTestEnv env{.fs = *fs};
+  env.on_scratch = [&interrupts](const std::string& dir) { interrupts.SetScratch(dir); };
   env.on_note = [](std::string_view note) {
     std::fprintf(stderr, "tidemark: %.*s\n", static_cast<int>(note.size()), note.data());
   };
