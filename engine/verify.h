@@ -3,6 +3,9 @@
 // XXH3-128, no extra files), every page of every InnoDB data file (checksum verdict, no LSN
 // beyond the backup's end), the structure and pages of an incremental's .delta files, the redo
 // copy from its checkpoint to last_lsn, and an incremental's link to its base (docs/verify.md).
+// A compressed or encrypted backup is checked in whatever form each file is on disk (stored,
+// or after decompress/decrypt); data, delta and redo files are decoded into a scratch directory
+// for their page checks. VerifyStream does the same for an xbstream, extracted first.
 // Read-only. Files are checked in parallel, one per worker.
 #pragma once
 
@@ -14,6 +17,8 @@
 #include "absl/status/statusor.h"
 #include "engine/tablespace_reader.h"
 #include "innodb/base/types.h"
+#include "io/byte_stream.h"
+#include "io/crypt_stage.h"
 #include "io/file_system.h"
 
 namespace tidemark::engine {
@@ -31,9 +36,13 @@ enum class VerifyProblemKind {
   kDelta,       // a .delta/.meta is malformed, or a delta page is wrong
   kRedo,        // the redo copy breaks before last_lsn
   kChain,       // an incremental does not follow its base
+  kDecode,   // a compressed or encrypted file does not decode (damaged chunk or frame, truncated)
+  kKey,      // the key does not open an encrypted file (wrong key)
+  kScratch,  // a decoded copy cannot be written to the scratch directory (file not checked)
+  kStream,   // the xbstream is corrupt, truncated or unreadable (nothing else checked)
 };
 // "incomplete", "metadata", "missing", "extra", "size", "hash", "unreadable", "page",
-// "page-lsn", "delta", "redo", "chain".
+// "page-lsn", "delta", "redo", "chain", "decode", "key", "scratch", "stream".
 std::string_view VerifyProblemKindName(VerifyProblemKind kind);
 
 struct VerifyProblem {
@@ -51,6 +60,13 @@ struct VerifyOptions {
   std::string incremental_basedir;  // "" unless the chain link is to be checked
   size_t parallel = 1;              // files checked at once
   PageReadOptions read;             // rereads, chunk size, direct I/O
+  // Decrypts `.tmenc` files (not owned; null: encrypted files are checked only against their
+  // stored size and hash, and a note says so).
+  const io::CryptKey* key = nullptr;
+  // Where decoded copies of data, delta and redo files go for their page checks: verify makes
+  // a private directory in it (0700, files 0600) when it first needs one and removes it at the
+  // end. "": such files are checked without their pages, and a note says so.
+  std::string scratch_dir;
 };
 
 struct VerifyResult {
@@ -62,6 +78,7 @@ struct VerifyResult {
   uint64_t tablespaces_checked = 0;
   uint64_t pages_checked = 0;       // tablespace pages and delta pages
   uint64_t deltas_checked = 0;
+  uint64_t files_decoded = 0;  // compressed or encrypted files decoded whole
   bool redo_checked = false;
   std::vector<std::string> notes;       // what was not checked, and why
   std::vector<VerifyProblem> problems;  // sorted by file, then page
@@ -76,5 +93,14 @@ struct VerifyResult {
 // than this tidemark reads; NotFound / FailedPrecondition for an --incremental-basedir that
 // is not a backup.
 absl::StatusOr<VerifyResult> VerifyBackup(io::FileSystem& fs, const VerifyOptions& options);
+
+// Extracts the xbstream `in` into options.target_dir (which must not exist yet; created), then
+// verifies it as VerifyBackup. The caller removes the directory. A stream that is corrupt,
+// truncated or unreadable is a kStream problem named after in.name() (with the extract error:
+// the file and the byte of the stream), and nothing else is checked. Errors: the target's
+// (tagged XbstreamErrorKind::kTarget: the directory cannot be written, disk full);
+// VerifyBackup's.
+absl::StatusOr<VerifyResult> VerifyStream(io::FileSystem& fs, io::ByteSource& in,
+                                          const VerifyOptions& options);
 
 }  // namespace tidemark::engine

@@ -34,8 +34,10 @@ std::string VerifySummaryLine(std::string_view target_dir, const VerifyResult& r
                               r.problems.size() == 1 ? "" : "s", absl::StrJoin(parts, ", "));
   }
   return absl::StrFormat(
-      "verify '%s': %s; checked %d files, %d tablespaces, %d deltas, %d pages%s", target_dir,
-      outcome, r.files_checked, r.tablespaces_checked, r.deltas_checked, r.pages_checked,
+      "verify '%s': %s; checked %d files%s, %d tablespaces, %d deltas, %d pages%s", target_dir,
+      outcome, r.files_checked,
+      r.files_decoded > 0 ? absl::StrFormat(" (%d decoded)", r.files_decoded) : "",
+      r.tablespaces_checked, r.deltas_checked, r.pages_checked,
       r.redo_checked ? ", the redo log" : "");
 }
 
@@ -54,9 +56,9 @@ nlohmann::ordered_json VerifyReportJson(std::string_view target_dir, const Verif
   j["prepared"] = r.prepared;
   j["to_lsn"] = r.to_lsn.value();
   j["last_lsn"] = r.last_lsn.value();
-  j["checked"] = {{"files", r.files_checked}, {"tablespaces", r.tablespaces_checked},
-                  {"deltas", r.deltas_checked},      {"pages", r.pages_checked},
-                  {"redo", r.redo_checked}};
+  j["checked"] = {{"files", r.files_checked},   {"tablespaces", r.tablespaces_checked},
+                  {"deltas", r.deltas_checked}, {"pages", r.pages_checked},
+                  {"redo", r.redo_checked},     {"decoded", r.files_decoded}};
   j["counts"] = nlohmann::ordered_json::object();
   for (const auto& [kind, n] : Counts(r)) j["counts"][kind] = n;
   j["notes"] = r.notes;

@@ -16,14 +16,15 @@ namespace tidemark::engine {
 std::string VerifyProblemLine(const VerifyProblem& problem);
 
 // "verify 'DIR': 3 problems (hash 1, page 1, size 1); checked 12 files, 4 tablespaces,
-// 0 deltas, 2048 pages, the redo log" or "verify 'DIR': ok; checked ...". No newline.
+// 0 deltas, 2048 pages, the redo log" or "verify 'DIR': ok; checked ...", with "12 files
+// (11 decoded)" for an encoded backup. No newline.
 std::string VerifySummaryLine(std::string_view target_dir, const VerifyResult& result);
 
 // Every problem line, then each note ("note: ..."), then the summary line, each ending with
 // a newline.
 std::string VerifyReportText(std::string_view target_dir, const VerifyResult& result);
 
-// {"target_dir", "ok", "backup_type", "prepared", "to_lsn", "last_lsn", "checked": {...},
+// {"target_dir", "ok", "backup_type", "prepared", "to_lsn", "last_lsn", "checked": {..., "decoded"},
 //  "counts": {"page": 1, ...}, "notes": [...], "problems": [{"kind", "file", "page"?, "lsn"?,
 //  "detail"}]}.
 nlohmann::ordered_json VerifyReportJson(std::string_view target_dir, const VerifyResult& result);

@@ -25,6 +25,7 @@ namespace {
 struct Entry {
   absl::Mutex mu;
   std::string path;  // as in the stream
+  std::string out;   // as extracted: `path` without the suffixes decoded away
   bool rewrite = false;
   std::unique_ptr<io::WritableFile> file;  // null until the first chunk, and after E
   bool finished = false;                   // closed by E and renamed
@@ -33,6 +34,18 @@ struct Entry {
 
 absl::Status Target(absl::Status s) {
   return TagXbstreamError(std::move(s), XbstreamErrorKind::kTarget);
+}
+
+// The decoders' own errors (io/crypt_stage.h, io/zstd_stage.h) start with their verb: the
+// stream's data is damaged (kCorrupt) or the key is wrong (kInput). Others are the target's.
+absl::Status Classify(const absl::Status& s, absl::Status annotated) {
+  const std::string m(s.message());
+  if (m.starts_with("decrypt '") || m.starts_with("decompress '")) {
+    return TagXbstreamError(std::move(annotated), absl::IsFailedPrecondition(s)
+                                                      ? XbstreamErrorKind::kInput
+                                                      : XbstreamErrorKind::kCorrupt);
+  }
+  return Target(std::move(annotated));
 }
 
 class Extractor {
@@ -57,6 +70,20 @@ class Extractor {
   void Fail(absl::Status s);
   void RemovePartial(Entry& e);
   std::string FullPath(std::string_view path) const { return io::JoinPath(dir_, path); }
+  // The name a stream path is extracted under (options' decoding).
+  std::string OutName(std::string_view path) const {
+    std::string out(path);
+    bool decrypted = false;
+    if (options_.decrypt_key != nullptr && out.ends_with(io::kCryptSuffix)) {
+      out.resize(out.size() - io::kCryptSuffix.size());
+      decrypted = true;
+    }
+    if (options_.decompress && out.ends_with(io::kZstdSuffix) &&
+        (decrypted || !path.ends_with(io::kCryptSuffix))) {
+      out.resize(out.size() - io::kZstdSuffix.size());
+    }
+    return out;
+  }
   std::string PartialPath(std::string_view path) const {
     return FullPath(path) + std::string(kPartialSuffix);
   }
@@ -106,6 +133,7 @@ std::shared_ptr<Entry> Extractor::NextLocked(XbstreamChunk& chunk) {
     if (slot == nullptr) {
       slot = std::make_shared<Entry>();
       slot->path = chunk.path;
+      slot->out = OutName(chunk.path);
       slot->rewrite = chunk.rewrite();
       auto prev = closing_.find(chunk.path);
       if (prev != closing_.end()) {
@@ -146,7 +174,7 @@ absl::Status Extractor::Open(Entry& e) {
     { absl::MutexLock wait(&e.previous->mu); }
     e.previous.reset();
   }
-  const std::string full = FullPath(e.path);
+  const std::string full = FullPath(e.out);
   TM_RETURN_IF_ERROR(CreateDirs(fs_, io::ParentDir(full)));
   if (!e.rewrite) {
     absl::StatusOr<io::FileInfo> info = fs_.Stat(full);
@@ -157,14 +185,23 @@ absl::Status Extractor::Open(Entry& e) {
   }
   io::WriteOptions w{.mode = 0640, .exclusive = !e.rewrite, .truncate = true,
                      .write_behind_bytes = uint64_t{8} << 20};
-  TM_ASSIGN_OR_RETURN(e.file, fs_.OpenForWrite(PartialPath(e.path), w));
+  TM_ASSIGN_OR_RETURN(e.file, fs_.OpenForWrite(PartialPath(e.out), w));
+  // Stream bytes -> decrypt -> decompress -> file: wrapped from the file outwards.
+  if (e.path.ends_with(io::kCryptSuffix) && e.out != e.path) {
+    const std::string decrypted = e.path.substr(0, e.path.size() - io::kCryptSuffix.size());
+    if (decrypted != e.out) e.file = io::NewUnzstdWritableFile(std::move(e.file), decrypted);
+    e.file = io::NewDecryptingWritableFile(std::move(e.file), *options_.decrypt_key, e.path,
+                                           decrypted);
+  } else if (e.out != e.path) {
+    e.file = io::NewUnzstdWritableFile(std::move(e.file), e.path);
+  }
   return absl::OkStatus();
 }
 
 absl::Status Extractor::Finish(Entry& e) {
   std::unique_ptr<io::WritableFile> file = std::move(e.file);
   TM_RETURN_IF_ERROR(file->Close());
-  TM_RETURN_IF_ERROR(fs_.Rename(PartialPath(e.path), FullPath(e.path)));
+  TM_RETURN_IF_ERROR(fs_.Rename(PartialPath(e.out), FullPath(e.out)));
   e.finished = true;
   files_ += 1;
   return absl::OkStatus();
@@ -183,7 +220,7 @@ absl::Status Extractor::Apply(Entry& e, const XbstreamChunk& chunk) {
   if (s.ok() && chunk.type == XbstreamChunkType::kEof) s = Finish(e);
   // S needs nothing: writes are positioned, and the reader checked the offsets.
   if (s.ok()) return s;
-  return Target(Annotate(s, absl::StrFormat("extract '%s'", e.path)));
+  return Classify(s, Annotate(s, absl::StrFormat("extract '%s'", e.path)));
 }
 
 
@@ -195,7 +232,7 @@ void Extractor::RemovePartial(Entry& e) {
     e.file.reset();
   }
   // Also when the file was closed but not renamed yet (a failed E).
-  absl::Status s = fs_.RemoveFile(PartialPath(e.path));
+  absl::Status s = fs_.RemoveFile(PartialPath(e.out));
   if (s.ok() || had_file) {
     absl::MutexLock lock(&error_mu_);
     removed_partials_.push_back(e.path);

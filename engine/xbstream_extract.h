@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "engine/xbstream.h"
 #include "io/byte_stream.h"
+#include "io/crypt_stage.h"
 #include "io/file_system.h"
 
 namespace tidemark::engine {
@@ -22,6 +23,11 @@ struct ExtractOptions {
   int parallel = 1;  // worker threads writing files (>= 1)
   // After the last file: one FileSystem::SyncFileSystem of the target.
   bool sync = true;
+  // Decode while extracting (as `xbstream -x --decrypt --decompress` does): `x.tmenc` is
+  // decrypted with this key into `x` (its header must name `x`), then, with `decompress`,
+  // `x.zst` is decompressed into `x`. The encoded names never appear in the target.
+  const io::CryptKey* decrypt_key = nullptr;
+  bool decompress = false;
 };
 
 struct ExtractSummary {
@@ -41,6 +47,9 @@ struct ExtractSummary {
 // (kTarget), e.g. ResourceExhausted "write 'T/db/t.ibd.tidemark-partial' at 1048576: No space
 // left on device", AlreadyExists "extract 'db/t.ibd': 'T/db/t.ibd' already exists". When
 // files in progress were removed, the message ends with "(incomplete files removed: 'a')".
+// Decoding errors name the file as in the stream: a damaged chunk or frame, a truncated file
+// (kCorrupt: DataLoss "decrypt 'db/t.ibd.zst.tmenc' chunk 3: authentication failed ..."), a
+// wrong key (kInput: "decrypt '...': wrong key ...").
 absl::StatusOr<ExtractSummary> ExtractXbstream(io::ByteSource& in, io::FileSystem& fs,
                                                std::string_view dir,
                                                const ExtractOptions& options = {});

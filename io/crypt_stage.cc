@@ -8,11 +8,13 @@
 #include <xxhash.h>
 
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "innodb/base/status.h"
+#include "io/stage_file.h"
 
 namespace tidemark::io {
 namespace {
@@ -116,11 +118,11 @@ int HexValue(char c) {
   return -1;
 }
 
-class CryptWritableFile final : public WritableFile {
+class CryptWritableFile final : public StageFile {
  public:
   CryptWritableFile(std::unique_ptr<WritableFile> inner, CipherCtx ctx, uint32_t chunk_size,
                     std::array<uint8_t, 8> prefix, std::array<uint8_t, kCryptTagSize> check)
-      : inner_(std::move(inner)),
+      : StageFile(std::move(inner), "an encrypted file is written"),
         ctx_(std::move(ctx)),
         chunk_size_(chunk_size),
         prefix_(prefix),
@@ -129,51 +131,20 @@ class CryptWritableFile final : public WritableFile {
     pending_.reserve(chunk_size);
   }
 
-  const std::string& path() const override { return inner_->path(); }
-
-  absl::Status Append(ByteSpan data) override {
-    if (closed_) return inner_->Append(data);
-    if (!first_error_.ok()) return first_error_;
+ private:
+  absl::Status Consume(ByteSpan data) override {
     while (!data.empty()) {
       const size_t take = std::min(data.size(), chunk_size_ - pending_.size());
       pending_.insert(pending_.end(), data.begin(), data.begin() + take);
       data = data.subspan(take);
-      consumed_ += take;
       // A full chunk is written only once more bytes arrive: the last chunk, even a full one,
       // must carry the final flag, which only Close knows.
-      if (!data.empty() && pending_.size() == chunk_size_) TM_RETURN_IF_ERROR(Flush(false));
+      if (!data.empty() && pending_.size() == chunk_size_) TM_RETURN_IF_ERROR(Write(false));
     }
     return absl::OkStatus();
   }
-  absl::Status WriteAt(uint64_t offset, ByteSpan data) override {
-    if (!closed_ && offset != consumed_) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "write '%s' at %d: an encrypted file is written sequentially (next offset %d)", path(),
-          offset, consumed_));
-    }
-    return Append(data);
-  }
-  absl::Status Truncate(uint64_t size) override {
-    if (closed_) return inner_->Truncate(size);
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "truncate '%s' to %d: an encrypted file is written sequentially", path(), size));
-  }
-  absl::Status Sync() override { return inner_->Sync(); }
-  absl::Status Close() override {
-    if (closed_) return inner_->Close();
-    absl::Status status = first_error_.ok() ? Flush(true) : first_error_;
-    closed_ = true;
-    absl::Status close_status = inner_->Close();
-    return status.ok() ? close_status : status;
-  }
+  absl::Status Finish() override { return Write(true); }
 
- private:
-  absl::Status Flush(bool final) {
-    absl::Status s = Write(final);
-    if (!s.ok()) first_error_ = s;
-    pending_.clear();
-    return s;
-  }
   absl::Status Write(bool final) {
     if (index_ >= kMaxChunks) {
       return absl::InvalidArgumentError(
@@ -187,10 +158,11 @@ class CryptWritableFile final : public WritableFile {
           absl::StrFormat("encrypt '%s' chunk %d: OpenSSL failed", path(), index_));
     }
     ++index_;
-    return inner_->Append(ByteSpan(out_.data(), pending_.size() + kCryptTagSize));
+    const size_t n = pending_.size();
+    pending_.clear();
+    return inner().Append(ByteSpan(out_.data(), n + kCryptTagSize));
   }
 
-  std::unique_ptr<WritableFile> inner_;
   CipherCtx ctx_;
   size_t chunk_size_;
   std::array<uint8_t, 8> prefix_;
@@ -198,9 +170,6 @@ class CryptWritableFile final : public WritableFile {
   std::vector<uint8_t> pending_;
   std::vector<uint8_t> out_;
   uint64_t index_ = 0;
-  uint64_t consumed_ = 0;
-  absl::Status first_error_;
-  bool closed_ = false;
 };
 
 }  // namespace
@@ -271,6 +240,188 @@ absl::StatusOr<std::unique_ptr<WritableFile>> NewCryptWritableFile(
                                              prefix, check);
 }
 
+// ----------------------------------------------------------------------------- reading
+
+namespace {
+
+// A file that ends `rest` bytes (fewer than a tag) after `whole` whole chunks.
+std::string ShortTail(uint64_t rest, uint64_t whole) {
+  return absl::StrFormat("truncated: %d bytes after %s, too few for a chunk", rest,
+                         whole == 0 ? std::string("the header")
+                                    : absl::StrFormat("chunk %d", whole - 1));
+}
+
+absl::Status HeaderError(std::string_view path, std::string_view why) {
+  return absl::DataLossError(absl::StrFormat("decrypt '%s': %s", path, why));
+}
+
+// The header's size from its first bytes (at least kOffFileId of them, else "truncated
+// header"), after the magic and version checks.
+absl::StatusOr<size_t> HeaderSizeOf(ByteSpan first, std::string_view path) {
+  if (std::memcmp(first.data(), kMagic.data(), std::min(first.size(), kMagic.size())) != 0) {
+    return HeaderError(path, "not a tidemark encrypted file (bad magic)");
+  }
+  if (first.size() < kOffFileId) return HeaderError(path, "truncated header");
+  if (ReadBe16(first, kOffVersion) != kVersion) {
+    return HeaderError(path,
+                       absl::StrFormat("unsupported version %d", ReadBe16(first, kOffVersion)));
+  }
+  return HeaderSize(std::min<size_t>(ReadBe16(first, kOffFileIdLen), kMaxFileIdLen));
+}
+
+struct ParsedHeader {
+  CryptHeader header;
+  std::array<uint8_t, 8> prefix{};
+  std::array<uint8_t, kCryptTagSize> check{};
+};
+
+// Checks the whole header `h` (HeaderSizeOf's size): checksum, cipher, chunk size and key.
+absl::StatusOr<ParsedHeader> ParseHeader(ByteSpan h, std::string_view path, const CryptKey& key) {
+  const size_t id_len = ReadBe16(h, kOffFileIdLen);
+  const size_t checked = kOffFileId + id_len;
+  if (id_len > kMaxFileIdLen || ReadBe64(h, checked) != XXH3_64bits(h.data(), checked)) {
+    return HeaderError(path, "damaged header (checksum mismatch)");
+  }
+  const uint32_t chunk_size = ReadBe32(h, kOffChunkSize);
+  if (ReadBe16(h, kOffCipher) != kCipherAes256Gcm || chunk_size < kMinCryptChunkSize ||
+      chunk_size > kMaxCryptChunkSize) {
+    return HeaderError(path, "unsupported cipher or chunk size");
+  }
+  ParsedHeader p;
+  p.header = CryptHeader{
+      .chunk_size = chunk_size,
+      .file_id = std::string(reinterpret_cast<const char*>(&h[kOffFileId]), id_len),
+      .header_size = h.size()};
+  std::memcpy(p.prefix.data(), &h[kOffNoncePrefix], 8);
+  std::memcpy(p.check.data(), &h[checked + 8], kCryptTagSize);
+  std::array<uint8_t, kCryptTagSize> expect{};
+  if (!KeyCheck(key, p.prefix, h.first(checked + 8), expect.data())) {
+    return absl::InternalError(absl::StrFormat("decrypt '%s': OpenSSL failed", path));
+  }
+  if (CRYPTO_memcmp(expect.data(), p.check.data(), kCryptTagSize) != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "decrypt '%s': wrong key (the header is intact but its key check does not match)", path));
+  }
+  return p;
+}
+
+// Decrypts chunk `index` (`data`: its ciphertext, then its tag) into `out`. Errors: DataLoss
+// "decrypt '<path>' chunk N: authentication failed (...)", "...: truncated: the file ends
+// after this chunk but it is not the last one".
+absl::Status OpenChunk(EVP_CIPHER_CTX* ctx, const CryptKey& key,
+                       const std::array<uint8_t, 8>& prefix,
+                       const std::array<uint8_t, kCryptTagSize>& check, uint32_t chunk_size,
+                       uint64_t index, bool final, ByteSpan data, std::string_view path,
+                       std::string& out) {
+  const size_t plain = data.size() - kCryptTagSize;
+  out.resize(plain);
+  const auto nonce = Nonce(prefix, static_cast<uint32_t>(index));
+  ByteSpan cipher = data.first(plain), tag = data.subspan(plain, kCryptTagSize);
+  auto* dst = reinterpret_cast<uint8_t*>(out.data());
+  if (Unseal(ctx, key, nonce, ChunkAad(check, static_cast<uint32_t>(index), final), cipher, tag,
+             dst)) {
+    return absl::OkStatus();
+  }
+  // A last chunk that authenticates as a middle one: the file was cut at a chunk boundary.
+  if (final && plain == chunk_size &&
+      Unseal(ctx, key, nonce, ChunkAad(check, static_cast<uint32_t>(index), false), cipher, tag,
+             dst)) {
+    return absl::DataLossError(absl::StrFormat(
+        "decrypt '%s' chunk %d: truncated: the file ends after this chunk but it is not the "
+        "last one",
+        path, index));
+  }
+  return absl::DataLossError(absl::StrFormat(
+      "decrypt '%s' chunk %d: authentication failed (damaged, or not this file's chunk %d)", path,
+      index, index));
+}
+
+// Decrypts what is written to it (an encrypted file, front to back) into `inner`: the header
+// is checked once whole, each chunk is decrypted once the next byte shows it is not the last.
+class DecryptingWritableFile final : public StageFile {
+ public:
+  DecryptingWritableFile(std::unique_ptr<WritableFile> inner, const CryptKey& key,
+                         std::string name, std::string expected_id)
+      : StageFile(std::move(inner), "an encrypted file is decrypted"),
+        key_(key),
+        name_(std::move(name)),
+        expected_id_(std::move(expected_id)) {}
+  ~DecryptingWritableFile() override { OPENSSL_cleanse(key_.bytes.data(), key_.bytes.size()); }
+
+ private:
+  absl::Status Consume(ByteSpan data) override {
+    pending_.insert(pending_.end(), data.begin(), data.end());
+    return Drain(/*at_end=*/false);
+  }
+  absl::Status Finish() override { return Drain(/*at_end=*/true); }
+
+  absl::Status Drain(bool at_end) {
+    if (!header_) {
+      if (pending_.size() < kOffFileId && !at_end) return absl::OkStatus();
+      TM_ASSIGN_OR_RETURN(size_t size, HeaderSizeOf(pending_, name_));
+      if (pending_.size() < size) {
+        return at_end ? HeaderError(name_, "truncated header") : absl::OkStatus();
+      }
+      TM_ASSIGN_OR_RETURN(ParsedHeader parsed,
+                          ParseHeader(ByteSpan(pending_).first(size), name_, key_));
+      if (!expected_id_.empty() && parsed.header.file_id != expected_id_) {
+        return HeaderError(name_, absl::StrFormat("it is the encrypted file '%s', not '%s'",
+                                                  parsed.header.file_id, expected_id_));
+      }
+      header_ = std::move(parsed);
+      at_ = size;
+      ctx_.reset(EVP_CIPHER_CTX_new());
+      if (ctx_ == nullptr) return absl::ResourceExhaustedError("OpenSSL: out of memory");
+    }
+    const size_t stride = size_t{header_->header.chunk_size} + kCryptTagSize;
+    // A whole chunk followed by at least one more byte is not the last one.
+    while (pending_.size() - at_ > stride) TM_RETURN_IF_ERROR(Emit(stride, /*final=*/false));
+    if (at_end) {
+      const size_t rest = pending_.size() - at_;
+      if (rest == 0 && chunks_ == 0) {
+        return HeaderError(name_, "truncated: no chunks after the header");
+      }
+      if (rest < kCryptTagSize) return HeaderError(name_, ShortTail(rest, chunks_));
+      TM_RETURN_IF_ERROR(Emit(rest, /*final=*/true));
+    }
+    if (at_ > (size_t{4} << 20)) {  // keep the buffer from growing with the file
+      pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(at_));
+      at_ = 0;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Emit(size_t len, bool final) {
+    TM_RETURN_IF_ERROR(OpenChunk(ctx_.get(), key_, header_->prefix, header_->check,
+                                 header_->header.chunk_size, chunks_, final,
+                                 ByteSpan(pending_).subspan(at_, len), name_, plain_));
+    at_ += len;
+    ++chunks_;
+    return inner().Append(
+        ByteSpan(reinterpret_cast<const uint8_t*>(plain_.data()), plain_.size()));
+  }
+
+  CryptKey key_;
+  const std::string name_;
+  const std::string expected_id_;
+  std::optional<ParsedHeader> header_;
+  CipherCtx ctx_;
+  std::vector<uint8_t> pending_;
+  size_t at_ = 0;  // bytes of pending_ already used
+  uint64_t chunks_ = 0;
+  std::string plain_;
+};
+
+}  // namespace
+
+std::unique_ptr<WritableFile> NewDecryptingWritableFile(std::unique_ptr<WritableFile> inner,
+                                                        const CryptKey& key, std::string name,
+                                                        std::string expected_file_id) {
+  if (name.empty()) name = inner->path() + std::string(kCryptSuffix);
+  return std::make_unique<DecryptingWritableFile>(std::move(inner), key, std::move(name),
+                                                  std::move(expected_file_id));
+}
+
 // ----------------------------------------------------------------------------- CryptReader
 
 CryptReader::CryptReader(RandomAccessFile& in, const CryptKey& key, CryptHeader header,
@@ -282,57 +433,23 @@ CryptReader::~CryptReader() { OPENSSL_cleanse(key_.bytes.data(), key_.bytes.size
 absl::StatusOr<std::unique_ptr<CryptReader>> CryptReader::Open(RandomAccessFile& in,
                                                                const CryptKey& key) {
   const std::string& path = in.path();
-  auto bad = [&](std::string_view why) {
-    return absl::DataLossError(absl::StrFormat("decrypt '%s': %s", path, why));
-  };
   TM_ASSIGN_OR_RETURN(uint64_t size, in.Size());
   std::vector<uint8_t> fixed(kOffFileId);
   TM_ASSIGN_OR_RETURN(size_t n, in.ReadAt(0, MutableByteSpan(fixed)));
-  if (std::memcmp(fixed.data(), kMagic.data(), std::min(n, kMagic.size())) != 0) {
-    return bad("not a tidemark encrypted file (bad magic)");
-  }
-  if (n < fixed.size()) return bad("truncated header");
-  ByteSpan f(fixed);
-  if (ReadBe16(f, kOffVersion) != kVersion) {
-    return bad(absl::StrFormat("unsupported version %d", ReadBe16(f, kOffVersion)));
-  }
-  const size_t id_len = ReadBe16(f, kOffFileIdLen);
-  std::vector<uint8_t> header(HeaderSize(std::min(id_len, kMaxFileIdLen)));
+  TM_ASSIGN_OR_RETURN(size_t header_size, HeaderSizeOf(ByteSpan(fixed.data(), n), path));
+  std::vector<uint8_t> header(header_size);
   TM_ASSIGN_OR_RETURN(n, in.ReadAt(0, MutableByteSpan(header)));
-  if (n < header.size()) return bad("truncated header");
-  ByteSpan h(header);
-  const size_t checked = kOffFileId + id_len;
-  if (id_len > kMaxFileIdLen || ReadBe64(h, checked) != XXH3_64bits(header.data(), checked)) {
-    return bad("damaged header (checksum mismatch)");
-  }
-  const uint32_t chunk_size = ReadBe32(h, kOffChunkSize);
-  if (ReadBe16(h, kOffCipher) != kCipherAes256Gcm || chunk_size < kMinCryptChunkSize ||
-      chunk_size > kMaxCryptChunkSize) {
-    return bad("unsupported cipher or chunk size");
-  }
-  CryptHeader parsed{
-      .chunk_size = chunk_size,
-      .file_id = std::string(reinterpret_cast<const char*>(&header[kOffFileId]), id_len),
-      .header_size = header.size()};
-  std::unique_ptr<CryptReader> r(new CryptReader(in, key, std::move(parsed), size));
-  std::memcpy(r->nonce_prefix_.data(), &header[kOffNoncePrefix], 8);
-  std::memcpy(r->key_check_.data(), &header[checked + 8], kCryptTagSize);
-  std::array<uint8_t, kCryptTagSize> expect{};
-  if (!KeyCheck(key, r->nonce_prefix_, h.first(checked + 8), expect.data())) {
-    return absl::InternalError(absl::StrFormat("decrypt '%s': OpenSSL failed", path));
-  }
-  if (CRYPTO_memcmp(expect.data(), r->key_check_.data(), kCryptTagSize) != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "decrypt '%s': wrong key (the header is intact but its key check does not match)", path));
-  }
+  if (n < header.size()) return HeaderError(path, "truncated header");
+  TM_ASSIGN_OR_RETURN(ParsedHeader parsed, ParseHeader(header, path, key));
+  std::unique_ptr<CryptReader> r(new CryptReader(in, key, std::move(parsed.header), size));
+  r->nonce_prefix_ = parsed.prefix;
+  r->key_check_ = parsed.check;
+  auto bad = [&](std::string_view why) { return HeaderError(path, why); };
   const uint64_t body = size - header.size();
-  const uint64_t stride = uint64_t{chunk_size} + kCryptTagSize;
+  const uint64_t stride = uint64_t{r->header_.chunk_size} + kCryptTagSize;
   const uint64_t rest = body % stride;
   if (body == 0) return bad("truncated: no chunks after the header");
-  if (rest != 0 && rest < kCryptTagSize) {
-    return bad(absl::StrFormat("truncated: %d bytes after chunk %d, too few for a chunk", rest,
-                               body / stride - 1));
-  }
+  if (rest != 0 && rest < kCryptTagSize) return bad(ShortTail(rest, body / stride));
   r->chunk_count_ = body / stride + (rest != 0 ? 1 : 0);
   if (r->chunk_count_ > kMaxChunks) return bad("too many chunks");
   return r;
@@ -351,27 +468,8 @@ absl::Status CryptReader::ReadChunk(uint64_t index, std::string& out) const {
   }
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (ctx == nullptr) return absl::ResourceExhaustedError("OpenSSL: out of memory");
-  const size_t plain = len - kCryptTagSize;
-  out.resize(plain);
-  const auto nonce = Nonce(nonce_prefix_, static_cast<uint32_t>(index));
-  ByteSpan cipher(data.data(), plain), tag(data.data() + plain, kCryptTagSize);
-  auto* dst = reinterpret_cast<uint8_t*>(out.data());
-  if (Unseal(ctx.get(), key_, nonce, ChunkAad(key_check_, static_cast<uint32_t>(index), final),
-             cipher, tag, dst)) {
-    return absl::OkStatus();
-  }
-  // A last chunk that authenticates as a middle one: the file was cut at a chunk boundary.
-  if (final && len == stride &&
-      Unseal(ctx.get(), key_, nonce, ChunkAad(key_check_, static_cast<uint32_t>(index), false),
-             cipher, tag, dst)) {
-    return absl::DataLossError(absl::StrFormat(
-        "decrypt '%s' chunk %d: truncated: the file ends after this chunk but it is not the "
-        "last one",
-        in_.path(), index));
-  }
-  return absl::DataLossError(absl::StrFormat(
-      "decrypt '%s' chunk %d: authentication failed (damaged, or not this file's chunk %d)",
-      in_.path(), index, index));
+  return OpenChunk(ctx.get(), key_, nonce_prefix_, key_check_, header_.chunk_size, index, final,
+                   data, in_.path(), out);
 }
 
 absl::Status DecryptFile(RandomAccessFile& in, const CryptKey& key, const ByteSink& sink,

@@ -56,6 +56,17 @@ struct CryptOptions {
 absl::StatusOr<std::unique_ptr<WritableFile>> NewCryptWritableFile(
     std::unique_ptr<WritableFile> inner, const CryptKey& key, const CryptOptions& options = {});
 
+// The inverse of NewCryptWritableFile as a WritableFile: what is written to it is an encrypted
+// file, front to back (e.g. from an xbstream), and `inner` receives the plaintext; chunks are
+// authenticated as they complete, the last one at Close. `name` names the encrypted file in
+// messages (default: inner's path + ".tmenc"). `expected_file_id`, when not empty, must be
+// the header's file id. Sequential only. Errors: those of CryptReader::Open and ReadChunk
+// (DataLoss, FailedPrecondition for a wrong key), DataLoss "decrypt '<path>': it is the
+// encrypted file 'x', not 'y'", and at Close the truncations; write errors of `inner`.
+std::unique_ptr<WritableFile> NewDecryptingWritableFile(std::unique_ptr<WritableFile> inner,
+                                                        const CryptKey& key, std::string name = "",
+                                                        std::string expected_file_id = "");
+
 // What an encrypted file's header says.
 struct CryptHeader {
   uint32_t chunk_size = 0;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_format.h"
 #include "innodb/base/status.h"
+#include "io/stage_file.h"
 
 namespace tidemark::io {
 namespace {
@@ -25,76 +26,92 @@ struct DCtxDeleter {
   void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
 };
 
-class ZstdWritableFile final : public WritableFile {
+class ZstdWritableFile final : public StageFile {
  public:
   ZstdWritableFile(std::unique_ptr<WritableFile> inner, std::unique_ptr<ZSTD_CCtx, CCtxDeleter> c)
-      : inner_(std::move(inner)), cctx_(std::move(c)), out_(ZSTD_CStreamOutSize()) {}
-
-  const std::string& path() const override { return inner_->path(); }
-
-  absl::Status Append(ByteSpan data) override {
-    if (closed_) return inner_->Append(data);  // the inner file reports the misuse
-    return Feed(data, ZSTD_e_continue);
-  }
-  absl::Status WriteAt(uint64_t offset, ByteSpan data) override {
-    if (!closed_ && offset != consumed_) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "write '%s' at %d: a compressed file is written sequentially (next offset %d)", path(),
-          offset, consumed_));
-    }
-    return Append(data);
-  }
-  absl::Status Truncate(uint64_t size) override {
-    if (closed_) return inner_->Truncate(size);
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "truncate '%s' to %d: a compressed file is written sequentially", path(), size));
-  }
-  absl::Status Sync() override { return inner_->Sync(); }
-  absl::Status Close() override {
-    if (closed_) return inner_->Close();
-    absl::Status status = first_error_.ok() ? Feed({}, ZSTD_e_end) : first_error_;
-    closed_ = true;
-    absl::Status close_status = inner_->Close();
-    return status.ok() ? close_status : status;
-  }
+      : StageFile(std::move(inner), "a compressed file is written"),
+        cctx_(std::move(c)),
+        out_(ZSTD_CStreamOutSize()) {}
 
  private:
+  absl::Status Consume(ByteSpan data) override { return Feed(data, ZSTD_e_continue); }
+  absl::Status Finish() override { return Feed({}, ZSTD_e_end); }
+
   // Compresses `data` and writes whatever output zstd produces; with ZSTD_e_end, until the
   // frame is complete.
   absl::Status Feed(ByteSpan data, ZSTD_EndDirective mode) {
-    if (!first_error_.ok()) return first_error_;
     ZSTD_inBuffer in{data.data(), data.size(), 0};
     for (;;) {
       ZSTD_outBuffer out{out_.data(), out_.size(), 0};
       const size_t left = ZSTD_compressStream2(cctx_.get(), &out, &in, mode);
       if (ZSTD_isError(left)) {
-        first_error_ = absl::InternalError(
+        return absl::InternalError(
             absl::StrFormat("compress '%s': %s", path(), ZSTD_getErrorName(left)));
-        return first_error_;
       }
-      if (out.pos > 0) {
-        absl::Status s = inner_->Append(ByteSpan(out_.data(), out.pos));
-        if (!s.ok()) {
-          first_error_ = s;
-          return s;
-        }
-      }
+      if (out.pos > 0) TM_RETURN_IF_ERROR(inner().Append(ByteSpan(out_.data(), out.pos)));
       const bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
-      if (done) break;
+      if (done) return absl::OkStatus();
     }
-    consumed_ += data.size();
+  }
+
+  std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx_;
+  std::vector<uint8_t> out_;
+};
+
+// Decompresses what is written to it (a .zst file, front to back) into `inner`.
+class UnzstdWritableFile final : public StageFile {
+ public:
+  UnzstdWritableFile(std::unique_ptr<WritableFile> inner, std::unique_ptr<ZSTD_DCtx, DCtxDeleter> d,
+                     std::string name)
+      : StageFile(std::move(inner), "a compressed file is decompressed"),
+        dctx_(std::move(d)),
+        name_(std::move(name)),
+        out_(ZSTD_DStreamOutSize()) {}
+
+ private:
+  // As DecompressZstd's loop: also call again while the output came back full mid-frame.
+  absl::Status Consume(ByteSpan data) override {
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    bool output_full = false;
+    while (in.pos < in.size || (output_full && hint_ != 0)) {
+      ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+      hint_ = ZSTD_decompressStream(dctx_.get(), &out, &in);
+      if (ZSTD_isError(hint_)) {
+        return absl::DataLossError(absl::StrFormat("decompress '%s' at %d: %s", name_,
+                                                   consumed() + in.pos, ZSTD_getErrorName(hint_)));
+      }
+      output_full = out.pos == out.size;
+      if (out.pos > 0) TM_RETURN_IF_ERROR(inner().Append(ByteSpan(out_.data(), out.pos)));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Finish() override {
+    if (consumed() == 0) {
+      return absl::DataLossError(absl::StrFormat("decompress '%s': empty file, no zstd frame", name_));
+    }
+    if (hint_ != 0) {
+      return absl::DataLossError(absl::StrFormat(
+          "decompress '%s': truncated: the last frame is incomplete at the end of the file (%d "
+          "bytes)",
+          name_, consumed()));
+    }
     return absl::OkStatus();
   }
 
-  std::unique_ptr<WritableFile> inner_;
-  std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx_;
+  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx_;
+  const std::string name_;
   std::vector<uint8_t> out_;
-  uint64_t consumed_ = 0;
-  absl::Status first_error_;
-  bool closed_ = false;
+  size_t hint_ = 1;
 };
 
 }  // namespace
+
+std::unique_ptr<WritableFile> NewUnzstdWritableFile(std::unique_ptr<WritableFile> inner,
+                                                    std::string name) {
+  if (name.empty()) name = inner->path() + std::string(kZstdSuffix);
+  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
+  return std::make_unique<UnzstdWritableFile>(std::move(inner), std::move(dctx), std::move(name));
+}
 
 absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
     std::unique_ptr<WritableFile> inner, const ZstdOptions& options) {

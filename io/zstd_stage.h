@@ -35,6 +35,14 @@ struct ZstdOptions {
 absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
     std::unique_ptr<WritableFile> inner, const ZstdOptions& options = {});
 
+// The inverse as a WritableFile: what is written to it is a .zst file, front to back (e.g. from
+// an xbstream), and `inner` receives the decompressed bytes. `name` names the compressed file
+// in messages (default: inner's path + ".zst"). Sequential only. Errors, DataLoss: as
+// DecompressZstd's (a corrupt frame as it arrives; at Close an empty or truncated file);
+// write errors of `inner` unchanged.
+std::unique_ptr<WritableFile> NewUnzstdWritableFile(std::unique_ptr<WritableFile> inner,
+                                                    std::string name = "");
+
 // Where decompressed (or decrypted) bytes go, in order. An error stops the decoder and is
 // returned unchanged.
 using ByteSink = std::function<absl::Status(ByteSpan)>;

@@ -40,6 +40,18 @@ TEST(VerifyReportTest, SummaryCountsEachKind) {
   r.redo_checked = false;
   EXPECT_EQ(VerifySummaryLine("/b", r),
             "verify '/b': ok; checked 12 files, 4 tablespaces, 0 deltas, 2048 pages");
+  r.files_decoded = 11;
+  EXPECT_EQ(VerifySummaryLine("/b", r),
+            "verify '/b': ok; checked 12 files (11 decoded), 4 tablespaces, 0 deltas, 2048 "
+            "pages");
+  EXPECT_EQ(VerifyReportJson("/b", r)["checked"]["decoded"], 11);
+}
+
+TEST(VerifyReportTest, EncodedAndStreamKindsHaveNames) {
+  EXPECT_EQ(VerifyProblemKindName(VerifyProblemKind::kDecode), "decode");
+  EXPECT_EQ(VerifyProblemKindName(VerifyProblemKind::kKey), "key");
+  EXPECT_EQ(VerifyProblemKindName(VerifyProblemKind::kScratch), "scratch");
+  EXPECT_EQ(VerifyProblemKindName(VerifyProblemKind::kStream), "stream");
 }
 
 TEST(VerifyReportTest, TextHasProblemsNotesAndSummary) {

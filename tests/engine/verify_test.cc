@@ -1,6 +1,8 @@
 // Tests of the verify job on tiny backups built in memory: a good one passes, and each kind of
 // damage (missing, truncated, extra, changed file; flipped page byte; page LSN past the end;
-// damaged delta; truncated redo) is reported by name, several at once all of them.
+// damaged delta; truncated redo) is reported by name, several at once all of them. Then the
+// same backups compressed and encrypted (every file stored as path + suffix, as `backup
+// --compress --encrypt` writes them), after decrypt / decompress, and as an xbstream.
 #include "engine/verify.h"
 
 #include <map>
@@ -12,11 +14,15 @@
 #include "engine/delta_file.h"
 #include "engine/manifest.h"
 #include "engine/prepare_log.h"
+#include "engine/xbstream.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "innodb/redo/backup_log.h"
 #include "innodb/redo/log_writer.h"
+#include "io/byte_stream.h"
+#include "io/crypt_stage.h"
 #include "io/hashing_file.h"
+#include "io/zstd_stage.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/status_macros.h"
 #include "tests/support/tablespace_builder.h"
@@ -32,6 +38,7 @@ using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::UnorderedElementsAre;
 using ::tidemark::testing::AsBytes;
 using ::tidemark::testing::MemFileSystem;
 using ::tidemark::testing::TablespaceBuilder;
@@ -68,8 +75,10 @@ class VerifyTest : public ::testing::Test {
     return TablespaceBuilder(0x15, 5, 8).Index(3, 40, 0, 10, 600).Lsn(3, page3_lsn).Build();
   }
 
-  // Writes the files, xtrabackup_checkpoints and the manifest.
-  void Write(BackupType type = BackupType::kFullBackuped, Lsn from = Lsn(0)) {
+  // Writes the files, xtrabackup_checkpoints and the manifest; with a `suffix`, every file but
+  // xtrabackup_checkpoints as `path + suffix` only, compressed and/or encrypted with key_.
+  void Write(BackupType type = BackupType::kFullBackuped, Lsn from = Lsn(0),
+             const std::string& suffix = "") {
     XtrabackupCheckpoints cp{.backup_type = type, .from_lsn = from, .to_lsn = Lsn(kC),
                              .last_lsn = Lsn(last_lsn_)};
     files_[std::string(kXtrabackupCheckpointsName)] = {FormatXtrabackupCheckpoints(cp),
@@ -84,12 +93,40 @@ class VerifyTest : public ::testing::Test {
     m.last_lsn = Lsn(last_lsn_);
     m.start_time = m.end_time = absl::FromUnixSeconds(1795245138);
     ASSERT_TRUE(io::CreateDirs(fs_, "/b/db").ok());
+    ASSERT_TRUE(io::CreateDirs(fs_, "/tmp").ok());
     for (const auto& [path, f] : files_) {
-      Put(path, f.first);
       const io::ContentHash h = io::HashBytes(AsBytes(f.first));
       m.files.push_back({path, h.size, h.xxh3_128, f.second, std::nullopt});
+      if (suffix.empty() || path == kXtrabackupCheckpointsName) {
+        Put(path, f.first);
+        continue;
+      }
+      Encode(path, suffix, f.first);
+      auto stored = io::HashFile(fs_, "/b/" + path + suffix);
+      ASSERT_TRUE(stored.ok()) << stored.status();
+      m.files.back().stored = StoredForm{suffix, stored->size, stored->xxh3_128};
     }
     TM_ASSERT_OK(WriteManifest(fs_, "/b", m));
+  }
+
+  // Writes `bytes` as /b/<path><suffix>: data -> zstd -> encrypt -> file, as a backup does.
+  void Encode(const std::string& path, const std::string& suffix, std::string_view bytes) {
+    auto out = fs_.OpenForWrite("/b/" + path + suffix);
+    ASSERT_TRUE(out.ok()) << out.status();
+    std::unique_ptr<io::WritableFile> w = std::move(*out);
+    if (suffix.ends_with(".tmenc")) {
+      const std::string id = path + suffix.substr(0, suffix.size() - 6);
+      auto c = io::NewCryptWritableFile(std::move(w), key_, {.chunk_size = 4096, .file_id = id});
+      ASSERT_TRUE(c.ok()) << c.status();
+      w = std::move(*c);
+    }
+    if (suffix.starts_with(".zst")) {
+      auto z = io::NewZstdWritableFile(std::move(w));
+      ASSERT_TRUE(z.ok()) << z.status();
+      w = std::move(*z);
+    }
+    TM_ASSERT_OK(w->Append(AsBytes(bytes)));
+    TM_ASSERT_OK(w->Close());
   }
 
   void Put(const std::string& path, std::string_view bytes) {
@@ -107,10 +144,16 @@ class VerifyTest : public ::testing::Test {
   }
   void Truncate(const std::string& path, size_t size) { Put(path, Get(path).substr(0, size)); }
 
-  VerifyResult Verify(std::string base = "") {
+  VerifyOptions Options(std::string base = "") {
     VerifyOptions o{.target_dir = "/b", .incremental_basedir = base, .parallel = 2};
     o.read.rereads = 1;
-    absl::StatusOr<VerifyResult> r = VerifyBackup(fs_, o);
+    o.key = key_given_ ? &key_ : nullptr;
+    o.scratch_dir = "/tmp";
+    return o;
+  }
+
+  VerifyResult Verify(std::string base = "") {
+    absl::StatusOr<VerifyResult> r = VerifyBackup(fs_, Options(base));
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : VerifyResult{};
   }
@@ -118,12 +161,23 @@ class VerifyTest : public ::testing::Test {
   static auto Problem(VerifyProblemKind kind, std::string file) {
     return AllOf(Field(&VerifyProblem::kind, kind), Field(&VerifyProblem::file, file));
   }
+  template <typename M>
+  static auto Problem(VerifyProblemKind kind, std::string file, M detail) {
+    return AllOf(Field(&VerifyProblem::kind, kind), Field(&VerifyProblem::file, file),
+                 Field(&VerifyProblem::detail, detail));
+  }
   static auto PageProblem(VerifyProblemKind kind, std::string file, uint32_t page) {
     return AllOf(Field(&VerifyProblem::kind, kind), Field(&VerifyProblem::file, file),
                  Field(&VerifyProblem::page, std::optional<uint32_t>(page)));
   }
 
   MemFileSystem fs_;
+  io::CryptKey key_ = [] {
+    io::CryptKey k;
+    k.bytes.fill(0x5a);
+    return k;
+  }();
+  bool key_given_ = true;
   std::map<std::string, std::pair<std::string, FileKind>> files_;
   uint64_t last_lsn_ = 0;
 };
@@ -277,6 +331,186 @@ TEST_F(VerifyTest, NotABackup) {
   EXPECT_EQ(VerifyBackup(fs_, o).status(), absl::NotFoundError("backup '/nope' does not exist"));
 }
 
+// ------------------------------------------------------------------ encoded backups
+
+constexpr char kZstEnc[] = ".zst.tmenc";
+
+TEST_F(VerifyTest, EncodedBackupPasses) {
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  const VerifyResult r = Verify();
+  EXPECT_THAT(r.problems, IsEmpty());
+  EXPECT_EQ(r.files_checked, 4u);
+  EXPECT_EQ(r.files_decoded, 3u);  // all but xtrabackup_checkpoints
+  EXPECT_EQ(r.tablespaces_checked, 1u);
+  EXPECT_EQ(r.pages_checked, 8u);  // on the decoded copy
+  EXPECT_TRUE(r.redo_checked);
+  EXPECT_THAT(*fs_.ListDir("/tmp"), IsEmpty());  // the scratch copies are gone
+}
+
+TEST_F(VerifyTest, DecodedFormsPass) {
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  // After `decrypt`: db/t.ibd.zst; after `decompress` too: ib_logfile0.
+  Encode("db/t.ibd", ".zst", files_["db/t.ibd"].first);
+  TM_ASSERT_OK(fs_.RemoveFile("/b/db/t.ibd.zst.tmenc"));
+  Put("ib_logfile0", files_["ib_logfile0"].first);
+  TM_ASSERT_OK(fs_.RemoveFile("/b/ib_logfile0.zst.tmenc"));
+  const VerifyResult r = Verify();
+  EXPECT_THAT(r.problems, IsEmpty());
+  EXPECT_EQ(r.files_decoded, 2u);  // db/t.ibd.zst and db/t.frm.zst.tmenc
+  EXPECT_EQ(r.pages_checked, 8u);
+  EXPECT_TRUE(r.redo_checked);
+  // The half-decoded form is checked by decoding it.
+  Encode("db/t.ibd", ".zst", "not the tablespace");
+  EXPECT_THAT(Verify().problems,
+              ElementsAre(Problem(K::kSize, "db/t.ibd", HasSubstr("decoded from 'db/t.ibd.zst'")),
+                          Problem(K::kPage, "db/t.ibd")));
+}
+
+TEST_F(VerifyTest, FlippedByteInEncryptedChunkIsNamed) {
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  Flip("db/t.ibd.zst.tmenc", Get("db/t.ibd.zst.tmenc").size() - 30);
+  const VerifyResult r = Verify();
+  EXPECT_THAT(
+      r.problems,
+      UnorderedElementsAre(
+          Problem(K::kDecode, "db/t.ibd",
+                  HasSubstr("decrypt 'db/t.ibd.zst.tmenc' chunk 0: authentication failed")),
+          Problem(K::kHash, "db/t.ibd", HasSubstr("stored as 'db/t.ibd.zst.tmenc': xxh3-128"))));
+}
+
+TEST_F(VerifyTest, WrongKey) {
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  key_.bytes[0] ^= 1;
+  const VerifyResult r = Verify();
+  EXPECT_THAT(r.problems, ElementsAre(Problem(K::kKey, "db/t.frm"), Problem(K::kKey, "db/t.ibd"),
+                                      Problem(K::kKey, "ib_logfile0")));
+  EXPECT_THAT(r.problems[0].detail, HasSubstr("decrypt 'db/t.frm.zst.tmenc': wrong key"));
+}
+
+TEST_F(VerifyTest, WrongKeyIsListedForFiveFilesThenCounted) {
+  for (int i = 0; i < 5; ++i)
+    files_["db/f" + std::to_string(i) + ".frm"] = {"frm", FileKind::kNonInnodb};
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  key_.bytes[0] ^= 1;
+  const VerifyResult r = Verify();
+  ASSERT_EQ(r.problems.size(), 6u);  // 8 files
+  EXPECT_EQ(r.problems[0], (VerifyProblem{.kind = K::kKey,
+                                          .detail = "the key does not open 3 more encrypted "
+                                                    "files either"}));
+  for (size_t i = 1; i < 6; ++i) EXPECT_EQ(r.problems[i].kind, K::kKey);
+}
+
+TEST_F(VerifyTest, WithoutKeyOnlyStoredFormsAreChecked) {
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  key_given_ = false;
+  VerifyResult r = Verify();
+  EXPECT_THAT(r.problems, IsEmpty());
+  EXPECT_EQ(r.files_decoded, 0u);
+  EXPECT_EQ(r.pages_checked, 0u);
+  EXPECT_THAT(r.notes, Contains(HasSubstr("3 encrypted files were checked only against their "
+                                          "stored size and hash")));
+  Flip("db/t.frm.zst.tmenc", 70);
+  r = Verify();
+  ASSERT_THAT(r.problems, ElementsAre(Problem(K::kHash, "db/t.frm")));
+}
+
+TEST_F(VerifyTest, TruncatedZst) {
+  Write(BackupType::kFullBackuped, Lsn(0), ".zst");
+  Truncate("db/t.frm.zst", Get("db/t.frm.zst").size() - 4);
+  const VerifyResult r = Verify();
+  EXPECT_THAT(
+      r.problems,
+      UnorderedElementsAre(
+          Problem(K::kDecode, "db/t.frm", HasSubstr("decompress 'db/t.frm.zst': truncated")),
+          Problem(K::kSize, "db/t.frm", HasSubstr("stored as 'db/t.frm.zst': "))));
+}
+
+TEST_F(VerifyTest, MissingEncodedFile) {
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  TM_ASSERT_OK(fs_.RemoveFile("/b/db/t.frm.zst.tmenc"));
+  const VerifyResult r = Verify();
+  ASSERT_THAT(r.problems, ElementsAre(Problem(K::kMissing, "db/t.frm")));
+  EXPECT_THAT(r.problems[0].detail, HasSubstr("stored as 'db/t.frm.zst.tmenc'"));
+}
+
+TEST_F(VerifyTest, FlippedPageInCompressedTablespaceNamesThePage) {
+  // Damaged before it was compressed: the hashes agree, only the page check can tell.
+  files_["db/t.ibd"].first[3 * kPage + 200] ^= 0x40;
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  const VerifyResult r = Verify();
+  ASSERT_THAT(r.problems, ElementsAre(PageProblem(K::kPage, "db/t.ibd", 3)));
+  EXPECT_EQ(r.problems[0].detail, "checksum_mismatch (decoded from 'db/t.ibd.zst.tmenc')");
+}
+
+TEST_F(VerifyTest, TruncatedRedoInsideCompressedCopy) {
+  files_["ib_logfile0"].first.resize(files_["ib_logfile0"].first.size() - 100);
+  Write(BackupType::kFullBackuped, Lsn(0), ".zst");
+  EXPECT_THAT(Verify().problems, ElementsAre(Problem(K::kRedo, "ib_logfile0")));
+}
+
+TEST_F(VerifyTest, WithoutScratchDirectoryPagesAreNotChecked) {
+  files_["db/t.ibd"].first[3 * kPage + 200] ^= 0x40;
+  Write(BackupType::kFullBackuped, Lsn(0), ".zst");
+  VerifyOptions o = Options();
+  o.scratch_dir = "";
+  absl::StatusOr<VerifyResult> r = VerifyBackup(fs_, o);
+  TM_ASSERT_OK(r.status());
+  EXPECT_THAT(r->problems, IsEmpty());
+  EXPECT_EQ(r->files_decoded, 3u);
+  EXPECT_THAT(r->notes, Contains(HasSubstr("no scratch directory")));
+}
+
+// ------------------------------------------------------------------------- streams
+
+// The backup in /b as an xbstream, in the order a backup writes it.
+std::string StreamOf(MemFileSystem& fs, const std::string& dir) {
+  std::string stream;
+  XbstreamWriter w([&](ByteSpan b) {
+    stream.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return absl::OkStatus();
+  });
+  std::function<void(const std::string&)> add = [&](const std::string& rel) {
+    const std::vector<io::FileInfo> entries = *fs.ListDir(io::JoinPath(dir, rel));
+    for (const io::FileInfo& e : entries) {
+      const std::string child = rel.empty() ? e.name : rel + "/" + e.name;
+      if (e.type == io::FileType::kDirectory) {
+        add(child);
+      } else {
+        EXPECT_TRUE(w.WriteFile(child, AsBytes(*io::ReadFileToString(fs, dir + "/" + child))).ok());
+      }
+    }
+  };
+  add("");
+  EXPECT_TRUE(w.Finish().ok());
+  return stream;
+}
+
+TEST_F(VerifyTest, StreamIsExtractedAndVerified) {
+  files_["db/t.ibd"].first[3 * kPage + 200] ^= 0x40;
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  const std::string stream = StreamOf(fs_, "/b");
+  auto in = io::NewMemorySource(AsBytes(stream), "backup.xb", 5000);
+  VerifyOptions o = Options();
+  o.target_dir = "/tmp/x";
+  absl::StatusOr<VerifyResult> r = VerifyStream(fs_, *in, o);
+  TM_ASSERT_OK(r.status());
+  EXPECT_THAT(r->problems, ElementsAre(PageProblem(K::kPage, "db/t.ibd", 3)));
+  EXPECT_EQ(r->files_decoded, 3u);
+  EXPECT_TRUE(fs_.Stat("/tmp/x/db/t.ibd.zst.tmenc").ok());  // the caller removes it
+}
+
+TEST_F(VerifyTest, TruncatedStream) {
+  Write(BackupType::kFullBackuped, Lsn(0), kZstEnc);
+  const std::string stream = StreamOf(fs_, "/b");
+  auto in = io::NewMemorySource(AsBytes(stream).subspan(0, stream.size() / 2), "backup.xb");
+  VerifyOptions o = Options();
+  o.target_dir = "/tmp/x";
+  absl::StatusOr<VerifyResult> r = VerifyStream(fs_, *in, o);
+  TM_ASSERT_OK(r.status());
+  ASSERT_THAT(r->problems, ElementsAre(Problem(K::kStream, "backup.xb")));
+  EXPECT_THAT(r->problems[0].detail, HasSubstr("backup.xb"));
+}
+
 // ------------------------------------------------------------------------- incrementals
 
 class VerifyIncrementalTest : public VerifyTest {
@@ -327,6 +561,19 @@ TEST_F(VerifyIncrementalTest, FlippedDeltaPage) {
   Flip("db/t.ibd.delta", 2 * kPage + 300);  // header page, page 0, then page 3
   EXPECT_THAT(Verify("/base").problems,
               Contains(PageProblem(K::kDelta, "db/t.ibd.delta", 3)));
+}
+
+TEST_F(VerifyIncrementalTest, EncodedDeltaPagesAreChecked) {
+  Write(BackupType::kIncremental, Lsn(20000), kZstEnc);
+  VerifyResult r = Verify("/base");
+  EXPECT_THAT(r.problems, IsEmpty());
+  EXPECT_EQ(r.deltas_checked, 1u);
+  EXPECT_EQ(r.pages_checked, 2u);
+  files_["db/t.ibd.delta"].first[2 * kPage + 300] ^= 0x40;
+  Write(BackupType::kIncremental, Lsn(20000), kZstEnc);
+  r = Verify("/base");
+  ASSERT_THAT(r.problems, ElementsAre(PageProblem(K::kDelta, "db/t.ibd.delta", 3)));
+  EXPECT_THAT(r.problems[0].detail, HasSubstr("(decoded from 'db/t.ibd.delta.zst.tmenc')"));
 }
 
 TEST_F(VerifyIncrementalTest, BrokenChain) {

@@ -5,12 +5,17 @@
 #include "engine/xbstream_extract.h"
 
 #include <cerrno>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
+#include "innodb/base/crc32.h"
+#include "io/crypt_stage.h"
+#include "io/zstd_stage.h"
 #include "tests/support/fault_injection_file_system.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/status_macros.h"
@@ -251,6 +256,101 @@ TEST(XbstreamExtractTest, RenameAndRemoveChunks) {
   EXPECT_EQ(sum.removed, 1u);
   EXPECT_EQ(ListTree(fs, "out"), std::vector<std::string>{"new/b"});
   EXPECT_EQ(Contents(fs, "out/new/b"), "A");
+}
+
+
+// Bytes zstd cannot shrink, so that the encrypted file spans many chunks.
+std::string RandomBytes(size_t n) {
+  std::mt19937 rng(5);
+  std::string out(n, '\0');
+  for (char& c : out) c = static_cast<char>(rng());
+  return out;
+}
+
+// A stream as `backup --compress --encrypt` writes it: t.ibd.zst.tmenc (several 4 KiB
+// encryption chunks), c.frm.zst (compressed only), plain xtrabackup_checkpoints.
+std::string EncodedStream(const io::CryptKey& key, const std::string& big) {
+  StreamBuilder b(3000);
+  auto t = *b.writer().OpenFile("db/t.ibd.zst.tmenc");
+  t = *io::NewCryptWritableFile(std::move(t), key, {.chunk_size = 4096, .file_id = "db/t.ibd.zst"});
+  t = *io::NewZstdWritableFile(std::move(t));
+  auto c = *io::NewZstdWritableFile(*b.writer().OpenFile("db/c.frm.zst"));
+  EXPECT_TRUE(t->Append(AsBytes(big)).ok());
+  EXPECT_TRUE(c->Append(AsBytes("frm")).ok());
+  EXPECT_TRUE(t->Close().ok());
+  EXPECT_TRUE(c->Close().ok());
+  EXPECT_TRUE(b.writer().WriteFile("xtrabackup_checkpoints", AsBytes("cp")).ok());
+  return b.data();
+}
+
+absl::StatusOr<ExtractSummary> ExtractDecoding(io::FileSystem& fs, const std::string& stream,
+                                               const io::CryptKey* key, bool decompress) {
+  auto src = io::NewMemorySource(AsBytes(stream), "test.xb", 777);
+  return ExtractXbstream(*src, fs, "out",
+                         {.parallel = 2, .decrypt_key = key, .decompress = decompress});
+}
+
+TEST(XbstreamExtractTest, DecryptsAndDecompressesWhileExtracting) {
+  io::CryptKey key;
+  key.bytes.fill(3);
+  const std::string big = RandomBytes(50000);
+  const std::string stream = EncodedStream(key, big);
+  MemFileSystem fs;
+  TM_ASSERT_OK(ExtractDecoding(fs, stream, &key, true).status());
+  EXPECT_EQ(ListTree(fs, "out"),
+            (std::vector<std::string>{"db/c.frm", "db/t.ibd", "xtrabackup_checkpoints"}));
+  EXPECT_EQ(Contents(fs, "out/db/t.ibd"), big);
+  EXPECT_EQ(Contents(fs, "out/db/c.frm"), "frm");
+  // Decrypting only leaves the compressed form; neither leaves the stream's names.
+  MemFileSystem fs2;
+  TM_ASSERT_OK(ExtractDecoding(fs2, stream, &key, false).status());
+  EXPECT_EQ(ListTree(fs2, "out"), (std::vector<std::string>{"db/c.frm.zst", "db/t.ibd.zst",
+                                                             "xtrabackup_checkpoints"}));
+  MemFileSystem fs3;
+  TM_ASSERT_OK(ExtractDecoding(fs3, stream, nullptr, false).status());
+  EXPECT_EQ(ListTree(fs3, "out"), (std::vector<std::string>{"db/c.frm.zst", "db/t.ibd.zst.tmenc",
+                                                             "xtrabackup_checkpoints"}));
+  // Decompressing without the key: only what is compressed and not encrypted.
+  MemFileSystem fs4;
+  TM_ASSERT_OK(ExtractDecoding(fs4, stream, nullptr, true).status());
+  EXPECT_EQ(ListTree(fs4, "out"), (std::vector<std::string>{"db/c.frm", "db/t.ibd.zst.tmenc",
+                                                             "xtrabackup_checkpoints"}));
+}
+
+TEST(XbstreamExtractTest, DamageAndWrongKeyWhileDecodingAreNamed) {
+  io::CryptKey key, wrong;
+  key.bytes.fill(3);
+  wrong.bytes.fill(4);
+  const std::string big = RandomBytes(50000);
+  const std::string stream = EncodedStream(key, big);
+  {
+    MemFileSystem fs;
+    absl::Status s = ExtractDecoding(fs, stream, &wrong, true).status();
+    EXPECT_EQ(GetXbstreamErrorKind(s), XbstreamErrorKind::kInput) << s;
+    EXPECT_NE(s.message().find("decrypt 'db/t.ibd.zst.tmenc': wrong key"), std::string::npos) << s;
+    for (const std::string& f : ListTree(fs, "out")) {
+      EXPECT_EQ(f.find(".tidemark-partial"), std::string::npos) << f;
+    }
+  }
+  {
+    // A payload byte flipped and its chunk's CRC-32 fixed up, as an attacker or a bug would:
+    // only the encryption notices. The first payload of t.ibd starts after its header.
+    std::string bad = stream;
+    const size_t after_path = bad.find("db/t.ibd.zst.tmenc") + 18;
+    uint64_t length = 0;
+    std::memcpy(&length, &bad[after_path], 8);
+    const size_t payload = after_path + 8 + 8 + 4;
+    ASSERT_GT(length, 2000u) << length;
+    bad[payload + 2000] ^= 0x01;
+    const uint32_t crc = Crc32(AsBytes(std::string_view(bad).substr(payload, length)));
+    std::memcpy(&bad[payload - 4], &crc, 4);
+    MemFileSystem fs;
+    absl::Status s = ExtractDecoding(fs, bad, &key, true).status();
+    EXPECT_EQ(GetXbstreamErrorKind(s), XbstreamErrorKind::kCorrupt) << s;
+    EXPECT_NE(s.message().find("decrypt 'db/t.ibd.zst.tmenc' chunk 0: authentication failed"),
+              std::string::npos)
+        << s;
+  }
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 //   binlog replay from the backup's position every CHECKSUM TABLE equal to the source's;
 // - a compressed and encrypted stream round-trips through `tidemark extract`, `decrypt`,
 //   `decompress`, `prepare` and `restore` and passes the same check, with no plaintext of the
-//   data in the stream;
+//   data in the stream; `extract --decrypt --decompress` gives the same tree in one pass;
 // - an incremental streamed on top of a streamed full backup's --extra-lsndir prepares and
 //   restores the same way;
 // - damage is named with a non-zero exit: a truncated stream (extract, 4), a wrong key
@@ -211,6 +211,16 @@ TEST_F(StreamBackupTest, CompressedEncryptedStreamRoundTripsAndDamageIsNamed) {
   ASSERT_TRUE(fs::exists(dir + "/" + t));
   TM_ASSERT_OK_AND_ASSIGN(CommandResult v, Tidemark({"verify", "--target-dir", dir}));
   EXPECT_EQ(v.exit_code, 0) << v.out << v.Describe();
+  // One pass: extract decrypting and decompressing gives the same tree.
+  const std::string one_pass = tmp_.Join("one-pass");
+  TM_ASSERT_OK_AND_ASSIGN(
+      CommandResult x1,
+      TidemarkWithStdin({"extract", "-C", one_pass, "--no-sync", "--parallel", "2", "--decrypt",
+                         "--decompress", "--encrypt-key-file", key},
+                        stream));
+  ASSERT_EQ(x1.exit_code, 0) << x1.Describe();
+  TM_ASSERT_OK_AND_ASSIGN(CommandResult diff, RunCommand({"diff", "-r", dir, one_pass}));
+  EXPECT_EQ(diff.exit_code, 0) << diff.Describe();
   TM_ASSERT_OK_AND_ASSIGN(CommandResult p, Tidemark({"prepare", "--target-dir", dir}));
   ASSERT_EQ(p.exit_code, 0) << p.Describe();
   const std::string datadir = tmp_.Join("restored");

@@ -73,6 +73,50 @@ TEST(ZstdStageTest, WorkerThreadsWriteTheSameStandardFrames) {
   EXPECT_EQ(back, data);
 }
 
+// The push decompressor (NewUnzstdWritableFile) fed `bytes` in pieces of `piece` bytes.
+absl::StatusOr<std::string> PushDecompress(const std::string& bytes, size_t piece) {
+  MemFileSystem fs;
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> out, fs.OpenForWrite("t"));
+  std::unique_ptr<WritableFile> d = NewUnzstdWritableFile(std::move(out), "t.zst");
+  absl::Status s;
+  for (size_t at = 0; at < bytes.size() && s.ok(); at += piece) {
+    s = d->Append(AsBytes(std::string_view(bytes).substr(at, piece)));
+  }
+  absl::Status closed = d->Close();
+  TM_RETURN_IF_ERROR(s);
+  TM_RETURN_IF_ERROR(closed);
+  return *ReadFileToString(fs, "t");
+}
+
+// Pushing a file through the decompressor gives what DecompressZstd gives: the same bytes, or
+// the same error for a truncated, empty or damaged file.
+TEST(ZstdStageTest, PushDecompressionAgreesWithDecompressZstd) {
+  MemFileSystem fs;
+  const std::string data = PatternBytes((size_t{3} << 20) + 5, 3);
+  TM_ASSERT_OK(Compress(fs, "t.zst", data, 1, 65536));
+  const std::string good = *ReadFileToString(fs, "t.zst");
+  auto expect_same = [&](const std::string& bytes, const std::string& what) {
+    TM_ASSERT_OK(WriteStringToFile(fs, "t.zst", bytes));
+    const absl::StatusOr<std::string> want = Decompress(fs, "t.zst");
+    for (size_t piece : {size_t{1} << 20, size_t{777}}) {
+      const absl::StatusOr<std::string> got = PushDecompress(bytes, piece);
+      ASSERT_EQ(got.status().code(), want.status().code()) << what << " " << got.status();
+      if (want.ok()) ASSERT_EQ(*got, *want) << what;
+    }
+  };
+  expect_same(good, "whole");
+  expect_same("", "empty");
+  expect_same(good.substr(0, good.size() - 1), "cut by one byte");
+  expect_same(good.substr(0, good.size() / 2), "cut in half");
+  std::string bad = good;
+  bad[bad.size() / 2] ^= 0x55;
+  expect_same(bad, "flipped");
+  TM_ASSERT_OK(WriteStringToFile(fs, "t.zst", good.substr(0, 1000)));
+  EXPECT_EQ(PushDecompress(good.substr(0, 1000), 100).status(),
+            absl::DataLossError("decompress 't.zst': truncated: the last frame is incomplete at "
+                                "the end of the file (1000 bytes)"));
+}
+
 // Percona XtraBackup 8 (ds_compress_zstd.cc) ends a frame at every write of its data sink, so
 // its .zst files are many concatenated frames.
 TEST(ZstdStageTest, ReadsConcatenatedFrames) {

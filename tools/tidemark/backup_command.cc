@@ -192,10 +192,12 @@ int RunBackupCommand(const BackupFlags& f) {
   if (!encrypt.ok()) {
     std::fprintf(stderr, "tidemark: backup failed: %s\n",
                  std::string(encrypt.status().message()).c_str());
-    // A refused --encrypt-key or a bad --encrypt value is a usage error; a key that cannot
+    // A bad --encrypt value or a key on the command line is a usage error; a key that cannot
     // be read or parsed is bad input.
-    return absl::StrContains(encrypt.status().message(), "--encrypt") ? kExitUsage
-                                                                      : kExitBadInput;
+    return absl::IsInvalidArgument(encrypt.status()) &&
+                   absl::StartsWith(encrypt.status().message(), "--encrypt")
+               ? kExitUsage
+               : KeyErrorExitCode(f.key);
   }
   const bool streaming = !f.stream.empty();
   if (!streaming && f.target_dir.empty()) {

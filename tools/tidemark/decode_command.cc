@@ -88,7 +88,7 @@ int RunDecryptCommand(const DecodeFlags& f) {
   if (!key.ok()) {
     std::fprintf(stderr, "tidemark: decrypt failed: %s\n",
                  std::string(key.status().message()).c_str());
-    return kExitBadInput;
+    return KeyErrorExitCode(f.key);
   }
   return Run("decrypt", f, engine::DecodeKind::kDecrypt, &*key);
 }

@@ -5,11 +5,15 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 #include "engine/xbstream_extract.h"
 #include "io/byte_stream.h"
 #include "io/posix_file_system.h"
 #include "tools/tidemark/exit_codes.h"
+#include "tools/tidemark/key_flags.h"
 
 namespace tidemark::tools {
 
@@ -43,6 +47,12 @@ CLI::App* AddExtractCommand(CLI::App& app, ExtractFlags& f) {
   cmd->add_option("-C,--directory", f.directory, "extract into this directory (created)");
   cmd->add_option("--parallel", f.parallel, "files written at once")->check(CLI::Range(1, 64));
   cmd->add_flag("--no-sync", f.no_sync, "do not sync the extracted files to disk at the end");
+  cmd->add_flag("--decompress", f.decompress, "decompress x.zst into x while extracting");
+  cmd->add_option("--decrypt", f.decrypt,
+                  "decrypt x.tmenc into x while extracting (AES256; the key from "
+                  "--encrypt-key-file or $" + std::string(kEncryptKeyEnv) + ")")
+      ->expected(0, 1);
+  AddKeyOptions(cmd, f.key);
   return cmd;
 }
 
@@ -62,6 +72,23 @@ int RunExtractCommand(const ExtractFlags& f) {
     in = io::NewFileSource(std::move(*file));
   }
   engine::ExtractOptions o{.parallel = f.parallel, .sync = !f.no_sync};
+  std::optional<io::CryptKey> key;
+  if (f.decrypt) {
+    if (!f.decrypt->empty() && *f.decrypt != "AES256") {
+      return Fail(absl::InvalidArgumentError(absl::StrFormat(
+                      "--decrypt=%s: only AES256 (tidemark's AES-256-GCM files)", *f.decrypt)),
+                  kExitUsage);
+    }
+    absl::StatusOr<io::CryptKey> k = LoadKey(f.key);
+    if (!k.ok()) {
+      return Fail(k.status(), KeyErrorExitCode(f.key));
+    }
+    key = *k;
+    o.decrypt_key = &*key;
+  } else if (KeyGiven(f.key) && !f.key.key_file.empty()) {
+    return Fail(absl::InvalidArgumentError("--encrypt-key-file needs --decrypt"), kExitUsage);
+  }
+  o.decompress = f.decompress;
   absl::StatusOr<engine::ExtractSummary> r = engine::ExtractXbstream(*in, *fs, f.directory, o);
   if (!r.ok()) return Fail(r.status(), ExitCodeFor(r.status()));
   std::fprintf(stderr, "tidemark: extract complete: %llu files, %llu bytes into '%s'\n",

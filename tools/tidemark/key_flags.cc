@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "io/posix_file_system.h"
+#include "tools/tidemark/exit_codes.h"
 
 namespace tidemark::tools {
 
@@ -12,7 +13,11 @@ void AddKeyOptions(CLI::App* cmd, KeyFlags& flags) {
   cmd->add_option("--encrypt-key-file", flags.key_file,
                   "file holding the key: 32 raw bytes or 64 hex digits (default: $" +
                       std::string(kEncryptKeyEnv) + ")");
-  cmd->add_option("--encrypt-key", flags.refused_key)->group("");
+  cmd->add_option("--encrypt-key", flags.refused_key)->group("");  // refused by LoadKey
+}
+
+int KeyErrorExitCode(const KeyFlags& flags) {
+  return flags.refused_key.empty() ? kExitBadInput : kExitUsage;
 }
 
 bool KeyGiven(const KeyFlags& flags) {

@@ -30,4 +30,8 @@ bool KeyGiven(const KeyFlags& flags);
 // TIDEMARK_ENCRYPT_KEY (64 hex digits)"; ReadCryptKeyFile's / ParseCryptKey's.
 absl::StatusOr<io::CryptKey> LoadKey(const KeyFlags& flags);
 
+// The exit code for LoadKey's error: 2 (usage) for a key given on the command line, else 4
+// (bad input: no key, or a key file that cannot be read or parsed).
+int KeyErrorExitCode(const KeyFlags& flags);
+
 }  // namespace tidemark::tools

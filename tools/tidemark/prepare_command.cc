@@ -109,7 +109,7 @@ int RunPrepareCommand(const PrepareFlags& f) {
   if (!key.ok()) {
     std::fprintf(stderr, "tidemark: prepare failed: %s\n",
                  std::string(key.status().message()).c_str());
-    return kExitBadInput;
+    return KeyErrorExitCode(f.key);
   }
   auto fs = io::NewPosixFileSystem();
   const absl::Time start = absl::Now();

@@ -87,7 +87,7 @@ int RunRestoreCommand(const RestoreFlags& f) {
   if (!key.ok()) {
     std::fprintf(stderr, "tidemark: restore failed: %s\n",
                  std::string(key.status().message()).c_str());
-    return kExitBadInput;
+    return KeyErrorExitCode(f.key);
   }
   auto fs = io::NewPosixFileSystem();
   PosixPathAttributes attributes;

@@ -206,7 +206,7 @@ int RunRestoreTestCommand(const RestoreTestFlags& flags) {
     if (!loaded.ok()) {
       std::fprintf(stderr, "tidemark: restore-test failed: %s\n",
                    std::string(loaded.status().message()).c_str());
-      return kExitBadInput;
+      return KeyErrorExitCode(f.key);
     }
     key = *loaded;
   }

@@ -1,0 +1,231 @@
+// The forms of a file in an encoded backup, and decoding one of them (see header). An
+// encrypted file is read through a RandomAccessFile that decrypts chunk by chunk, so a
+// ".zst.tmenc" file decompresses straight from it, without a decrypted copy on disk.
+#include "engine/verify_source.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "engine/restore_test_job.h"
+#include "innodb/base/status.h"
+
+namespace tidemark::engine {
+namespace {
+
+// The plaintext of an encrypted file, read one chunk at a time (the last one is kept, as
+// DecompressZstd and copies read in order).
+class DecryptedFile final : public io::RandomAccessFile {
+ public:
+  static absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> Open(
+      std::unique_ptr<io::RandomAccessFile> in, const io::CryptKey& key) {
+    TM_ASSIGN_OR_RETURN(uint64_t size, in->Size());
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<io::CryptReader> reader, io::CryptReader::Open(*in, key));
+    const uint64_t c = reader->header().chunk_size;
+    const uint64_t n = reader->chunk_count();
+    const uint64_t before_last = reader->header().header_size + (n - 1) * (c + io::kCryptTagSize);
+    const uint64_t last = size - before_last - io::kCryptTagSize;  // Open checked the size
+    return std::unique_ptr<io::RandomAccessFile>(
+        new DecryptedFile(std::move(in), std::move(reader), (n - 1) * c + last));
+  }
+
+  const io::CryptHeader& header() const { return reader_->header(); }
+  const std::string& path() const override { return in_->path(); }
+  absl::StatusOr<uint64_t> Size() const override { return plain_size_; }
+
+  absl::StatusOr<size_t> ReadAt(uint64_t offset, MutableByteSpan buf) override {
+    absl::MutexLock lock(&mu_);
+    const uint64_t c = reader_->header().chunk_size;
+    size_t done = 0;
+    while (done < buf.size() && offset + done < plain_size_) {
+      const uint64_t pos = offset + done;
+      TM_RETURN_IF_ERROR(Load(pos / c));
+      const uint64_t in_chunk = pos % c;
+      if (in_chunk >= chunk_.size()) break;
+      const size_t n = std::min<uint64_t>(buf.size() - done, chunk_.size() - in_chunk);
+      std::memcpy(buf.data() + done, chunk_.data() + in_chunk, n);
+      done += n;
+    }
+    return done;
+  }
+
+ private:
+  DecryptedFile(std::unique_ptr<io::RandomAccessFile> in, std::unique_ptr<io::CryptReader> r,
+                uint64_t plain_size)
+      : in_(std::move(in)), reader_(std::move(r)), plain_size_(plain_size) {}
+
+  absl::Status Load(uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (index == chunk_index_) return absl::OkStatus();
+    chunk_index_ = ~uint64_t{0};
+    TM_RETURN_IF_ERROR(reader_->ReadChunk(index, chunk_));
+    chunk_index_ = index;
+    return absl::OkStatus();
+  }
+
+  std::unique_ptr<io::RandomAccessFile> in_;  // before reader_, which refers to it
+  std::unique_ptr<io::CryptReader> reader_;
+  const uint64_t plain_size_;
+  absl::Mutex mu_;
+  uint64_t chunk_index_ ABSL_GUARDED_BY(mu_) = ~uint64_t{0};
+  std::string chunk_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::Status CopyAll(io::RandomAccessFile& in, const io::ByteSink& sink) {
+  std::vector<uint8_t> buf(size_t{1} << 20);
+  for (uint64_t offset = 0;;) {
+    TM_ASSIGN_OR_RETURN(size_t n, in.ReadAt(offset, MutableByteSpan(buf)));
+    if (n == 0) return absl::OkStatus();
+    TM_RETURN_IF_ERROR(sink(ByteSpan(buf.data(), n)));
+    offset += n;
+  }
+}
+
+// `rel` without `suffix` (which it ends with).
+std::string Strip(std::string_view rel, std::string_view suffix) {
+  return std::string(rel.substr(0, rel.size() - suffix.size()));
+}
+
+}  // namespace
+
+std::vector<FileForm> PossibleForms(const ManifestFile& f) {
+  std::vector<FileForm> forms = {{.rel = f.path}};
+  if (!f.stored) return forms;
+  const std::string zst_enc = std::string(io::kZstdSuffix) + std::string(io::kCryptSuffix);
+  if (f.stored->suffix == zst_enc) {
+    forms.push_back(
+        {.rel = f.path + std::string(io::kZstdSuffix), .encoding = std::string(io::kZstdSuffix)});
+  }
+  forms.push_back({.rel = f.path + f.stored->suffix, .encoding = f.stored->suffix});
+  return forms;
+}
+
+std::vector<FileForm> FindForms(const ManifestFile& f,
+                                const std::map<std::string, uint64_t>& on_disk) {
+  std::vector<FileForm> found;
+  for (FileForm form : PossibleForms(f)) {
+    auto it = on_disk.find(form.rel);
+    if (it == on_disk.end()) continue;
+    form.size = it->second;
+    found.push_back(std::move(form));
+  }
+  return found;
+}
+
+absl::StatusOr<io::ContentHash> DecodeForm(io::FileSystem& fs, std::string_view dir,
+                                           const FileForm& form, const io::CryptKey* key,
+                                           const io::ByteSink& sink) {
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file,
+                      fs.OpenForRead(io::JoinPath(dir, form.rel)));
+  std::string_view rest = form.encoding;
+  if (form.encrypted()) {
+    if (key == nullptr) {
+      return absl::FailedPreconditionError(absl::StrFormat("decrypt '%s': no key", file->path()));
+    }
+    const std::string path = file->path();
+    TM_ASSIGN_OR_RETURN(file, DecryptedFile::Open(std::move(file), *key));
+    const std::string& id = static_cast<DecryptedFile&>(*file).header().file_id;
+    const std::string expected = Strip(form.rel, io::kCryptSuffix);
+    if (!id.empty() && id != expected) {
+      return absl::DataLossError(
+          absl::StrFormat("decrypt '%s': holds the encrypted '%s', not '%s'", path, id, expected));
+    }
+    rest.remove_suffix(io::kCryptSuffix.size());
+  }
+  io::Xxh3Hasher hasher;
+  const io::ByteSink hashing = [&](ByteSpan data) {
+    hasher.Update(data);
+    return sink(data);
+  };
+  if (rest == io::kZstdSuffix) {
+    TM_RETURN_IF_ERROR(io::DecompressZstd(*file, hashing));
+  } else {
+    TM_RETURN_IF_ERROR(CopyAll(*file, hashing));
+  }
+  return hasher.Result();
+}
+
+absl::StatusOr<io::ContentHash> DecodeFormToFile(io::FileSystem& fs, std::string_view dir,
+                                                 const FileForm& form, const io::CryptKey* key,
+                                                 const std::string& out, bool* write_failed) {
+  *write_failed = false;
+  auto fail_write = [&](const absl::Status& s) {
+    *write_failed = true;
+    return Annotate(s, absl::StrFormat("decode into the scratch file '%s'", out));
+  };
+  absl::StatusOr<std::unique_ptr<io::WritableFile>> file =
+      fs.OpenForWrite(out, {.mode = 0600, .exclusive = true});
+  if (!file.ok()) return fail_write(file.status());
+  absl::Status write_error;
+  absl::StatusOr<io::ContentHash> h = DecodeForm(fs, dir, form, key, [&](ByteSpan data) {
+    write_error = (*file)->Append(data);
+    return write_error;
+  });
+  absl::Status closed = (*file)->Close();
+  if (h.ok() && !closed.ok()) write_error = closed;
+  if (!h.ok() || !write_error.ok()) {
+    (void)fs.RemoveFile(out);  // best effort: the check failed anyway
+    if (!write_error.ok()) return fail_write(write_error);
+    return h.status();
+  }
+  return h;
+}
+
+absl::StatusOr<std::string> ScratchSpace::NewDir() {
+  absl::MutexLock lock(&mu_);
+  if (dir_.empty()) {
+    const uint64_t seed =
+        absl::ToUnixNanos(absl::Now()) ^ (uint64_t{static_cast<uint32_t>(getpid())} << 32);
+    for (uint64_t attempt = 0; attempt < 100 && dir_.empty(); ++attempt) {
+      const std::string dir = io::JoinPath(
+          parent_,
+          absl::StrFormat("tidemark-verify-%08x", (seed + attempt * 0x9e3779b9) & 0xffffffff));
+      absl::Status s = fs_.CreateDir(dir, 0700);
+      if (s.ok()) {
+        dir_ = dir;
+      } else if (!absl::IsAlreadyExists(s)) {
+        return Annotate(s, absl::StrFormat("create a scratch directory in '%s'", parent_));
+      }
+    }
+    if (dir_.empty()) {
+      return absl::InternalError(
+          absl::StrFormat("no free scratch directory name in '%s'", parent_));
+    }
+  }
+  const std::string dir = io::JoinPath(dir_, absl::StrFormat("%d", next_++));
+  absl::Status s = fs_.CreateDir(dir, 0700);
+  if (!s.ok()) return Annotate(s, absl::StrFormat("create a scratch directory in '%s'", dir_));
+  return dir;
+}
+
+std::string ScratchSpace::Shown(absl::string_view message) const {
+  std::string m(message);
+  std::string prefix;
+  {
+    absl::MutexLock lock(&mu_);
+    if (dir_.empty()) return m;
+    prefix = "'" + dir_ + "/";
+  }
+  // "'DIR/N/db/t.ibd'" -> "'db/t.ibd'".
+  for (size_t at; (at = m.find(prefix)) != std::string::npos;) {
+    const size_t task_end = m.find('/', at + prefix.size());
+    if (task_end == std::string::npos) break;
+    m.erase(at + 1, task_end - at);
+  }
+  return m;
+}
+
+absl::Status ScratchSpace::Remove() {
+  absl::MutexLock lock(&mu_);
+  if (dir_.empty()) return absl::OkStatus();
+  TM_RETURN_IF_ERROR(RemoveTree(fs_, dir_));
+  dir_.clear();
+  return absl::OkStatus();
+}
+
+}  // namespace tidemark::engine
