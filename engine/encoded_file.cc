@@ -1,14 +1,15 @@
-// Decoding one stored file (see the header). A `.zst.tmenc` file is decrypted chunk by chunk
-// into the zstd decoder through PlainView, a read-only file of the plaintext, so that neither
-// step needs the whole file in memory or a second temporary.
+// Decoding one stored file (see the header). The stored bytes are read front to back and
+// written through io's push decoders (NewDecryptingWritableFile, NewUnzstdWritableFile), so a
+// `.zst.tmenc` file is decoded in one pass, without the whole file in memory or a second
+// temporary.
 #include "engine/encoded_file.h"
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <memory>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -18,6 +19,7 @@ namespace tidemark::engine {
 namespace {
 
 constexpr std::string_view kBoth = ".zst.tmenc";
+constexpr size_t kReadChunk = size_t{1} << 20;
 
 DecodeOutcome Fail(DecodeFailure f, absl::Status s) {
   DecodeOutcome r;
@@ -33,55 +35,24 @@ DecodeFailure InputFailure(const absl::Status& s) {
                                                  : DecodeFailure::kBadInput;
 }
 
-// The plaintext of an encrypted file, for the zstd decoder, which reads it front to back:
-// the chunk holding the requested offset is decrypted and kept until a read moves past it.
-class PlainView final : public io::RandomAccessFile {
+// The end of the decoders' chain: what is written to it goes to a ByteSink.
+class SinkFile final : public io::WritableFile {
  public:
-  explicit PlainView(const io::CryptReader& reader, std::string path)
-      : reader_(reader), path_(std::move(path)) {}
-
+  SinkFile(std::string path, const io::ByteSink& sink) : path_(std::move(path)), sink_(sink) {}
   const std::string& path() const override { return path_; }
-  absl::StatusOr<uint64_t> Size() const override {
-    return absl::UnimplementedError(absl::StrFormat("size of the plaintext of '%s'", path_));
+  absl::Status Append(ByteSpan data) override { return sink_(data); }
+  absl::Status WriteAt(uint64_t, ByteSpan) override {
+    return absl::InternalError(absl::StrFormat("decode '%s': not written in order", path_));
   }
-
-  absl::StatusOr<size_t> ReadAt(uint64_t offset, MutableByteSpan buf) override {
-    const uint64_t chunk = reader_.header().chunk_size;
-    size_t done = 0;
-    while (done < buf.size()) {
-      const uint64_t at = offset + done;
-      const uint64_t index = at / chunk;
-      if (index >= reader_.chunk_count()) break;
-      TM_RETURN_IF_ERROR(Load(index));
-      const uint64_t within = at - index * chunk;
-      if (within >= plain_.size()) {
-        if (index + 1 == reader_.chunk_count()) break;
-        return absl::DataLossError(absl::StrFormat(
-            "decrypt '%s' chunk %d: %d bytes, fewer than the chunk size %d but not the last chunk",
-            path_, index, plain_.size(), chunk));
-      }
-      const size_t n = std::min<uint64_t>(buf.size() - done, plain_.size() - within);
-      std::memcpy(buf.data() + done, plain_.data() + within, n);
-      done += n;
-    }
-    return done;
+  absl::Status Truncate(uint64_t) override {
+    return absl::InternalError(absl::StrFormat("decode '%s': not written in order", path_));
   }
+  absl::Status Sync() override { return absl::OkStatus(); }
+  absl::Status Close() override { return absl::OkStatus(); }
 
  private:
-  absl::Status Load(uint64_t index) {
-    if (loaded_ && index_ == index) return absl::OkStatus();
-    loaded_ = false;
-    TM_RETURN_IF_ERROR(reader_.ReadChunk(index, plain_));
-    index_ = index;
-    loaded_ = true;
-    return absl::OkStatus();
-  }
-
-  const io::CryptReader& reader_;
-  std::string path_;
-  std::string plain_;
-  uint64_t index_ = 0;
-  bool loaded_ = false;
+  const std::string path_;
+  const io::ByteSink& sink_;
 };
 
 absl::Status NoKey(const std::string& path) {
@@ -103,20 +74,27 @@ absl::StatusOr<std::unique_ptr<io::CryptReader>> OpenEncrypted(io::RandomAccessF
   return reader;
 }
 
+// Reads `in` front to back through the stages its suffix names (io's push decoders: decrypt,
+// then decompress) into `sink`. The header of an encrypted file (key, file id) is checked
+// first, before any byte is decoded.
 absl::Status Decode(io::RandomAccessFile& in, const EncodedFile& f, const io::CryptKey* key,
                     const io::ByteSink& sink) {
-  if (!f.encrypted()) return io::DecompressZstd(in, sink);
-  TM_ASSIGN_OR_RETURN(std::unique_ptr<io::CryptReader> reader, OpenEncrypted(in, f, key));
-  if (f.suffix == kBoth) {
-    PlainView plain(*reader, in.path());
-    return io::DecompressZstd(plain, sink);
+  std::unique_ptr<io::WritableFile> chain = std::make_unique<SinkFile>(in.path(), sink);
+  if (f.suffix.starts_with(io::kZstdSuffix)) {
+    chain = io::NewUnzstdWritableFile(std::move(chain), in.path());
   }
-  std::string chunk;
-  for (uint64_t i = 0; i < reader->chunk_count(); ++i) {
-    TM_RETURN_IF_ERROR(reader->ReadChunk(i, chunk));
-    TM_RETURN_IF_ERROR(sink(ByteSpan(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size())));
+  if (f.encrypted()) {
+    TM_RETURN_IF_ERROR(OpenEncrypted(in, f, key).status());
+    chain = io::NewDecryptingWritableFile(std::move(chain), *key, in.path());
   }
-  return absl::OkStatus();
+  std::vector<uint8_t> buf(kReadChunk);
+  for (uint64_t at = 0;;) {
+    TM_ASSIGN_OR_RETURN(size_t n, in.ReadAt(at, MutableByteSpan(buf)));
+    if (n == 0) break;
+    TM_RETURN_IF_ERROR(chain->Append(ByteSpan(buf).first(n)));
+    at += n;
+  }
+  return chain->Close();
 }
 
 }  // namespace
