@@ -14,20 +14,14 @@ data=${1:-$(bench/make_sysbench_datadir.sh)}
 reps=${REPS:-3}
 par=${PARALLEL:-$(nproc)}
 work=$(mktemp -d /var/tmp/tidemark-bkbench.XXXXXX)
-command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
-pid=""
+source bench/lib.sh
+bench_tools
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  stop_server
   rm -rf "$work"
 }
 trap cleanup EXIT
-mariadbd --no-defaults --user="$(id -un)" --datadir="$data" --socket="$work/sock" \
-  --skip-networking --innodb-buffer-pool-size=512M --innodb-log-file-size=512M \
-  >"$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 120); do mariadb --no-defaults --socket="$work/sock" -uroot -e 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
-can_drop=0; if sync && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then can_drop=1; fi
-drop() { if ((can_drop)); then sync; echo 3 > /proc/sys/vm/drop_caches; fi; }
+start_server "$data" "$work"
 mapfile -t files < <(find "$data" -name '*.ibd' -o -name 'ibdata*' | sort)
 total=$(du -cb "${files[@]}" | tail -1 | cut -f1)
 

@@ -24,25 +24,19 @@ if [ "$redo" = auto ]; then
   redo=0; "$tidemark" backup --help 2>&1 | grep -q -- '--page-tracking-dir' && redo=1
 fi
 work=$(mktemp -d /var/tmp/tidemark-incbench.XXXXXX)
-command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
-pid=""; follower=""
+source bench/lib.sh
+bench_tools
+follower=""
 cleanup() {
   [ -n "$follower" ] && kill "$follower" 2>/dev/null && wait "$follower" 2>/dev/null
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  stop_server
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mariadbd --no-defaults --user="$(id -un)" --datadir="$data" --socket="$work/sock" \
-  --skip-networking --innodb-buffer-pool-size=512M --innodb-log-file-size=512M \
-  >"$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 120); do mariadb --no-defaults --socket="$work/sock" -uroot -e 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
+start_server "$data" "$work"
 q() { mariadb --no-defaults --socket="$work/sock" -uroot -N -B -e "$1"; }
-q 'select 1' >/dev/null || { echo "the server did not start:"; tail -20 "$work/server.log"; exit 1; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-can_drop=0; if sync && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then can_drop=1; fi
-drop() { if ((can_drop)); then sync; echo 3 > /proc/sys/vm/drop_caches; fi; }
 mapfile -t files < <(find "$data" -name '*.ibd' -o -name 'ibdata*' -o -name 'undo[0-9]*' | sort)
 total=$(du -cb "${files[@]}" | tail -1 | cut -f1)
 tables=$(find "$data/sbtest" -name 'sbtest*.ibd' | wc -l)
