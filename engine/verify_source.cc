@@ -1,6 +1,5 @@
-// The forms of a file in an encoded backup, and decoding one of them (see header). An
-// encrypted file is read through a RandomAccessFile that decrypts chunk by chunk, so a
-// ".zst.tmenc" file decompresses straight from it, without a decrypted copy on disk.
+// The forms of a file in an encoded backup, and decoding one of them (see header) with the
+// decoder prepare and restore use (engine/encoded_file.h): one pass, no decrypted copy.
 #include "engine/verify_source.h"
 
 #include <unistd.h>
@@ -13,68 +12,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "engine/encoded_file.h"
 #include "engine/restore_test_job.h"
 #include "innodb/base/status.h"
 
 namespace tidemark::engine {
 namespace {
-
-// The plaintext of an encrypted file, read one chunk at a time (the last one is kept, as
-// DecompressZstd and copies read in order).
-class DecryptedFile final : public io::RandomAccessFile {
- public:
-  static absl::StatusOr<std::unique_ptr<io::RandomAccessFile>> Open(
-      std::unique_ptr<io::RandomAccessFile> in, const io::CryptKey& key) {
-    TM_ASSIGN_OR_RETURN(uint64_t size, in->Size());
-    TM_ASSIGN_OR_RETURN(std::unique_ptr<io::CryptReader> reader, io::CryptReader::Open(*in, key));
-    const uint64_t c = reader->header().chunk_size;
-    const uint64_t n = reader->chunk_count();
-    const uint64_t before_last = reader->header().header_size + (n - 1) * (c + io::kCryptTagSize);
-    const uint64_t last = size - before_last - io::kCryptTagSize;  // Open checked the size
-    return std::unique_ptr<io::RandomAccessFile>(
-        new DecryptedFile(std::move(in), std::move(reader), (n - 1) * c + last));
-  }
-
-  const io::CryptHeader& header() const { return reader_->header(); }
-  const std::string& path() const override { return in_->path(); }
-  absl::StatusOr<uint64_t> Size() const override { return plain_size_; }
-
-  absl::StatusOr<size_t> ReadAt(uint64_t offset, MutableByteSpan buf) override {
-    absl::MutexLock lock(&mu_);
-    const uint64_t c = reader_->header().chunk_size;
-    size_t done = 0;
-    while (done < buf.size() && offset + done < plain_size_) {
-      const uint64_t pos = offset + done;
-      TM_RETURN_IF_ERROR(Load(pos / c));
-      const uint64_t in_chunk = pos % c;
-      if (in_chunk >= chunk_.size()) break;
-      const size_t n = std::min<uint64_t>(buf.size() - done, chunk_.size() - in_chunk);
-      std::memcpy(buf.data() + done, chunk_.data() + in_chunk, n);
-      done += n;
-    }
-    return done;
-  }
-
- private:
-  DecryptedFile(std::unique_ptr<io::RandomAccessFile> in, std::unique_ptr<io::CryptReader> r,
-                uint64_t plain_size)
-      : in_(std::move(in)), reader_(std::move(r)), plain_size_(plain_size) {}
-
-  absl::Status Load(uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (index == chunk_index_) return absl::OkStatus();
-    chunk_index_ = ~uint64_t{0};
-    TM_RETURN_IF_ERROR(reader_->ReadChunk(index, chunk_));
-    chunk_index_ = index;
-    return absl::OkStatus();
-  }
-
-  std::unique_ptr<io::RandomAccessFile> in_;  // before reader_, which refers to it
-  std::unique_ptr<io::CryptReader> reader_;
-  const uint64_t plain_size_;
-  absl::Mutex mu_;
-  uint64_t chunk_index_ ABSL_GUARDED_BY(mu_) = ~uint64_t{0};
-  std::string chunk_ ABSL_GUARDED_BY(mu_);
-};
 
 absl::Status CopyAll(io::RandomAccessFile& in, const io::ByteSink& sink) {
   std::vector<uint8_t> buf(size_t{1} << 20);
@@ -120,32 +63,20 @@ std::vector<FileForm> FindForms(const ManifestFile& f,
 absl::StatusOr<io::ContentHash> DecodeForm(io::FileSystem& fs, std::string_view dir,
                                            const FileForm& form, const io::CryptKey* key,
                                            const io::ByteSink& sink) {
-  TM_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file,
-                      fs.OpenForRead(io::JoinPath(dir, form.rel)));
-  std::string_view rest = form.encoding;
-  if (form.encrypted()) {
-    if (key == nullptr) {
-      return absl::FailedPreconditionError(absl::StrFormat("decrypt '%s': no key", file->path()));
-    }
-    const std::string path = file->path();
-    TM_ASSIGN_OR_RETURN(file, DecryptedFile::Open(std::move(file), *key));
-    const std::string& id = static_cast<DecryptedFile&>(*file).header().file_id;
-    const std::string expected = Strip(form.rel, io::kCryptSuffix);
-    if (!id.empty() && id != expected) {
-      return absl::DataLossError(
-          absl::StrFormat("decrypt '%s': holds the encrypted '%s', not '%s'", path, id, expected));
-    }
-    rest.remove_suffix(io::kCryptSuffix.size());
-  }
   io::Xxh3Hasher hasher;
   const io::ByteSink hashing = [&](ByteSpan data) {
     hasher.Update(data);
     return sink(data);
   };
-  if (rest == io::kZstdSuffix) {
-    TM_RETURN_IF_ERROR(io::DecompressZstd(*file, hashing));
-  } else {
+  if (form.plain()) {
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file,
+                        fs.OpenForRead(io::JoinPath(dir, form.rel)));
     TM_RETURN_IF_ERROR(CopyAll(*file, hashing));
+  } else {
+    // The one decoder of prepare, restore and decompress/decrypt (engine/encoded_file.h).
+    DecodeOutcome out =
+        DecodeToSink(fs, dir, EncodedFile{.rel = form.rel, .suffix = form.encoding}, key, hashing);
+    TM_RETURN_IF_ERROR(out.status);
   }
   return hasher.Result();
 }

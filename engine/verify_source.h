@@ -47,8 +47,9 @@ std::vector<FileForm> FindForms(const ManifestFile& f,
 
 // Decodes `form` of a file under `dir` into `sink`: decrypts it with `key` (checking that its
 // header names the file it was made from, when it names one), then decompresses it. Returns
-// the size and XXH3-128 of the plain bytes. Errors: FailedPrecondition "decrypt 'P': no key"
-// when `key` is null and the form is encrypted; CryptReader's (FailedPrecondition "... wrong
+// the size and XXH3-128 of the plain bytes (engine/encoded_file.h's DecodeToSink). Errors:
+// FailedPrecondition "'P' is encrypted: no key given (...)" when `key` is null and the form
+// is encrypted; CryptReader's (FailedPrecondition "... wrong
 // key ...", DataLoss naming the chunk) and DecompressZstd's (DataLoss naming the offset);
 // DataLoss "decrypt 'P': holds the encrypted 'X', not 'Y'"; the file system's; `sink`'s
 // unchanged.

@@ -100,7 +100,9 @@ TEST_F(VerifySourceTest, EveryEncodingDecodesToThePlainBytes) {
 TEST_F(VerifySourceTest, EncryptedWithoutKey) {
   WriteEncoded("db/t.ibd", ".tmenc", key_);
   EXPECT_EQ(Decode("db/t.ibd.tmenc", ".tmenc", nullptr).status(),
-            absl::FailedPreconditionError("decrypt '/b/db/t.ibd.tmenc': no key"));
+            absl::FailedPreconditionError(
+                "'/b/db/t.ibd.tmenc' is encrypted: no key given (--encrypt-key-file or "
+                "TIDEMARK_ENCRYPT_KEY)"));
 }
 
 TEST_F(VerifySourceTest, WrongKey) {

@@ -107,8 +107,14 @@ class InterruptCleanup {
         std::fprintf(stderr, "\ntidemark: interrupted: stopped the scratch server (pid %d)\n",
                      static_cast<int>(pid));
       }
+      // The main thread may still be writing there (a copy, the server's start-up): retry
+      // until the directory is gone.
       std::error_code ec;
-      std::filesystem::remove_all(scratch, ec);
+      for (int i = 0; i < 50; ++i) {
+        std::filesystem::remove_all(scratch, ec);
+        if (!std::filesystem::exists(scratch)) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
       std::fprintf(stderr, "tidemark: restore-test interrupted (signal %d); %s '%s'\n", sig,
                    ec ? "could not remove the scratch copy" : "removed the scratch copy",
                    scratch.c_str());
