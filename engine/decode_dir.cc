@@ -12,18 +12,25 @@
 namespace tidemark::engine {
 namespace {
 
-// Relative paths of the regular files under `dir` whose names end in `suffix`.
+// What to undo for a file named `name`: its kind's suffix, or with `whole` the whole encoding
+// (".zst.tmenc", ".tmenc" or ".zst"); "" when there is nothing to do.
+std::string SuffixToUndo(std::string_view name, std::string_view suffix, bool whole) {
+  if (whole) return std::string(EncodingSuffix(name));
+  return name.size() > suffix.size() && name.ends_with(suffix) ? std::string(suffix) : "";
+}
+
+// The regular files under `dir` with something to undo.
 absl::Status Walk(io::FileSystem& fs, const std::string& root, const std::string& rel,
-                  std::string_view suffix, std::vector<EncodedFile>& out) {
+                  std::string_view suffix, bool whole, std::vector<EncodedFile>& out) {
   TM_ASSIGN_OR_RETURN(std::vector<io::FileInfo> entries,
                       fs.ListDir(rel.empty() ? root : io::JoinPath(root, rel)));
   for (const io::FileInfo& e : entries) {
     const std::string child = rel.empty() ? e.name : io::JoinPath(rel, e.name);
     if (e.type == io::FileType::kDirectory) {
-      TM_RETURN_IF_ERROR(Walk(fs, root, child, suffix, out));
-    } else if (e.type == io::FileType::kRegular && e.name.size() > suffix.size() &&
-               std::string_view(e.name).ends_with(suffix)) {
-      out.push_back(EncodedFile{child, std::string(suffix)});
+      TM_RETURN_IF_ERROR(Walk(fs, root, child, suffix, whole, out));
+    } else if (e.type == io::FileType::kRegular) {
+      std::string undo = SuffixToUndo(e.name, suffix, whole);
+      if (!undo.empty()) out.push_back(EncodedFile{child, std::move(undo)});
     }
   }
   return absl::OkStatus();
@@ -45,7 +52,8 @@ absl::StatusOr<DecodeDirResult> DecodeDir(io::FileSystem& fs, const DecodeDirOpt
     return absl::InvalidArgumentError("decrypt: no key given");
   }
   std::vector<EncodedFile> files;
-  TM_RETURN_IF_ERROR(Walk(fs, o.dir, "", DecodeSuffix(o.kind), files));
+  const bool whole = o.kind == DecodeKind::kDecrypt && o.and_decompress;
+  TM_RETURN_IF_ERROR(Walk(fs, o.dir, "", DecodeSuffix(o.kind), whole, files));
   return DecodeFilesInPlace(fs, o.dir, files, o.key, o.remove_original, o.parallel, on_file);
 }
 

@@ -26,6 +26,8 @@ struct DecodeDirOptions {
   int parallel = 1;                   // files decoded at once (>= 1)
   bool remove_original = false;       // remove `x.zst` / `x.tmenc` once `x` is whole
   const io::CryptKey* key = nullptr;  // kDecrypt: required
+  // kDecrypt: also decompress, in the same pass: `x.zst.tmenc` and `x.zst` become `x`.
+  bool and_decompress = false;
 };
 
 using DecodeDirResult = DecodeFilesResult;

@@ -96,6 +96,33 @@ TEST_F(DecodeDirTest, DecryptsAndChecksTheFileId) {
                 "decrypt 'b/db/u.ibd.tmenc': holds the encrypted 'db/t.ibd', not 'db/u.ibd'"));
 }
 
+TEST_F(DecodeDirTest, DecryptAndDecompressInOnePass) {
+  // db/t.ibd.zst.tmenc as the backup writes it, a compressed-only file and a plain one.
+  {
+    TM_ASSERT_OK_AND_ASSIGN(std::unique_ptr<io::WritableFile> f,
+                            fs_.OpenForWrite("b/db/t.ibd.zst.tmenc"));
+    TM_ASSERT_OK_AND_ASSIGN(f, io::NewCryptWritableFile(std::move(f), key_,
+                                                        io::CryptOptions{.file_id = "db/t.ibd.zst"}));
+    TM_ASSERT_OK_AND_ASSIGN(f, io::NewZstdWritableFile(std::move(f)));
+    TM_ASSERT_OK(f->Append(AsBytes(PatternBytes(40000, 2))));
+    TM_ASSERT_OK(f->Close());
+  }
+  TM_ASSERT_OK(WriteThrough(fs_, "b/db/t.frm.zst", "frm", nullptr));
+  TM_ASSERT_OK(io::WriteStringToFile(fs_, "b/xtrabackup_checkpoints", "plain"));
+  TM_ASSERT_OK_AND_ASSIGN(
+      DecodeDirResult r,
+      DecodeDir(fs_, DecodeDirOptions{.dir = "b", .kind = DecodeKind::kDecrypt,
+                                      .remove_original = true, .key = &key_,
+                                      .and_decompress = true}));
+  EXPECT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.files, 2u);
+  EXPECT_EQ(*io::ReadFileToString(fs_, "b/db/t.ibd"), PatternBytes(40000, 2));
+  EXPECT_EQ(*io::ReadFileToString(fs_, "b/db/t.frm"), "frm");
+  EXPECT_FALSE(fs_.Stat("b/db/t.ibd.zst.tmenc").ok());
+  EXPECT_FALSE(fs_.Stat("b/db/t.ibd.zst").ok());  // never written: one pass
+  EXPECT_EQ(*io::ReadFileToString(fs_, "b/xtrabackup_checkpoints"), "plain");
+}
+
 TEST_F(DecodeDirTest, WrongKeyIsBadInput) {
   TM_ASSERT_OK(WriteThrough(fs_, "b/t.ibd.tmenc", "x", &key_));
   io::CryptKey other;

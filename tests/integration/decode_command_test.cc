@@ -66,6 +66,33 @@ TEST_F(DecodeCommandTest, DecompressesAndZstdAgrees) {
   EXPECT_EQ(Read("db/t.ibd.zst"), "<missing>");
 }
 
+// xtrabackup's spelling: `--decrypt=AES256 --decompress` in one run, `--decompress` alone.
+TEST_F(DecodeCommandTest, XtrabackupStyleDecryptAndDecompress) {
+  {
+    auto f = *fs_->OpenForWrite(dir_.Join("b/db/t.ibd.zst.tmenc"));
+    f = *io::NewCryptWritableFile(std::move(f), key_, io::CryptOptions{.file_id = "db/t.ibd.zst"});
+    f = *io::NewZstdWritableFile(std::move(f));
+    ASSERT_TRUE(f->Append(AsBytes(PatternBytes(300000))).ok());
+    ASSERT_TRUE(f->Close().ok());
+  }
+  Write("db/t.frm.zst", "frm", false);
+  TM_ASSERT_OK_AND_ASSIGN(
+      CommandResult r,
+      Tidemark({"--decrypt=AES256", "--decompress", "--target-dir=" + dir_.Join("b"),
+                "--encrypt-key-file=" + dir_.Join("key"), "--remove-original", "--parallel=2"}));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(Read("db/t.ibd"), PatternBytes(300000));
+  EXPECT_EQ(Read("db/t.frm"), "frm");
+  EXPECT_EQ(Read("db/t.ibd.zst.tmenc"), "<missing>");
+  Write("db/u.frm.zst", "u", false);
+  TM_ASSERT_OK_AND_ASSIGN(r, Tidemark({"--decompress", "--target-dir=" + dir_.Join("b")}));
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(Read("db/u.frm"), "u");
+  TM_ASSERT_OK_AND_ASSIGN(r, Tidemark({"--decrypt=AES128", "--target-dir=" + dir_.Join("b"),
+                                       "--encrypt-key-file=" + dir_.Join("key")}));
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+}
+
 TEST_F(DecodeCommandTest, DecryptsWithKeyFileAndEnvironment) {
   Write("db/t.ibd.tmenc", PatternBytes(2500000), true);
   TM_ASSERT_OK_AND_ASSIGN(CommandResult r, Tidemark({"decrypt", "--target-dir", dir_.Join("b"),

@@ -43,7 +43,8 @@ int Run(const char* verb, const DecodeFlags& f, engine::DecodeKind kind, const i
                              .kind = kind,
                              .parallel = f.parallel,
                              .remove_original = f.remove_original,
-                             .key = key};
+                             .key = key,
+                             .and_decompress = f.decompress};
   std::function<void(std::string_view)> on_file;
   if (f.verbose) {
     on_file = [](std::string_view p) {
@@ -76,6 +77,8 @@ CLI::App* AddDecryptCommand(CLI::App& app, DecodeFlags& f) {
   CLI::App* cmd = app.add_subcommand("decrypt", "Turn every x.tmenc in a backup into x");
   AddCommonFlags(cmd, f);
   AddKeyOptions(cmd, f.key);
+  cmd->add_flag("--decompress", f.decompress,
+                "also decompress, in the same pass: x.zst.tmenc and x.zst become x");
   return cmd;
 }
 

@@ -12,7 +12,8 @@ namespace tidemark::tools {
 
 struct DecodeFlags {
   std::string target_dir;
-  KeyFlags key;  // decrypt only
+  KeyFlags key;             // decrypt only
+  bool decompress = false;  // decrypt only: also decompress, in the same pass
   int parallel = 1;
   bool remove_original = false;
   bool verbose = false;

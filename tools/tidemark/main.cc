@@ -34,6 +34,28 @@ std::vector<std::string> Normalize(int argc, char** argv) {
       }
     }
   }
+  // Without a subcommand first (xtrabackup style): `--decrypt=AES256 [--decompress] ...` ->
+  // `decrypt [--decompress] ...`; `--decompress ...` -> `decompress ...`. After one, the
+  // same words are options of extract and decrypt, and are left alone.
+  if (!args.empty() && args[0].starts_with("--")) {
+    auto decrypt = std::find_if(args.begin(), args.end(), [](const std::string& a) {
+      return a == "--decrypt" || a.starts_with("--decrypt=");
+    });
+    if (decrypt != args.end()) {
+      const std::string value = decrypt->size() > 10 ? decrypt->substr(10) : "";
+      args.erase(decrypt);
+      args.insert(args.begin(), "decrypt");
+      // Only AES256 is tidemark's; anything else is left for the parser to refuse.
+      if (!value.empty() && value != "AES256") args.push_back("--decrypt=" + value);
+      return args;
+    }
+    auto decompress = std::find(args.begin(), args.end(), "--decompress");
+    if (decompress != args.end()) {
+      args.erase(decompress);
+      args.insert(args.begin(), "decompress");
+      return args;
+    }
+  }
   // `--copy-back` / `--move-back` -> `restore` / `restore --move`.
   for (const char* verb : {"--copy-back", "--move-back"}) {
     auto it = std::find(args.begin(), args.end(), verb);
