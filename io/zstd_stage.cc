@@ -1,10 +1,12 @@
-// The zstd stage over libzstd's streaming API (ZSTD_compressStream2 / ZSTD_decompressStream).
-// A file is one frame with the content checksum on, which is what `zstd` writes itself, so
-// both `zstd -d` and xtrabackup 8's --decompress (which runs the same decoder) accept it.
+// The zstd stage over libzstd (ZSTD_compress2 per frame, ZSTD_decompressStream).
+// A file is a sequence of standard frames with the content checksum on, one per MiB of input,
+// as `zstd` itself reads them, so both `zstd -d` and xtrabackup 8's --decompress (which runs
+// the same decoder) accept it.
 #include "io/zstd_stage.h"
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,7 @@ namespace {
 constexpr int kMinLevel = 1;
 constexpr int kMaxLevel = 19;  // beyond it zstd wants --ultra and much memory
 constexpr size_t kReadChunk = size_t{1} << 20;
+constexpr size_t kFrameInput = size_t{1} << 20;  // input bytes per frame written
 
 struct CCtxDeleter {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
@@ -26,20 +29,60 @@ struct DCtxDeleter {
   void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
 };
 
+// Compresses in frames of kFrameInput input bytes, each with one ZSTD_compress2 call (about
+// 15% faster than the streaming API at level 1 on InnoDB pages, which copies every input byte
+// into its window first; the ratio is the same, pages being far smaller than a frame). With
+// worker threads, one streamed frame instead: libzstd splits it into jobs itself.
 class ZstdWritableFile final : public StageFile {
  public:
-  ZstdWritableFile(std::unique_ptr<WritableFile> inner, std::unique_ptr<ZSTD_CCtx, CCtxDeleter> c)
+  ZstdWritableFile(std::unique_ptr<WritableFile> inner, std::unique_ptr<ZSTD_CCtx, CCtxDeleter> c,
+                   bool streaming)
       : StageFile(std::move(inner), "a compressed file is written"),
         cctx_(std::move(c)),
-        out_(ZSTD_CStreamOutSize()) {}
+        streaming_(streaming) {}
 
  private:
-  absl::Status Consume(ByteSpan data) override { return Feed(data, ZSTD_e_continue); }
-  absl::Status Finish() override { return Feed({}, ZSTD_e_end); }
+  absl::Status Consume(ByteSpan data) override {
+    if (streaming_) return Feed(data, ZSTD_e_continue);
+    while (!data.empty()) {
+      if (block_.empty() && data.size() >= kFrameInput) {  // no copy: straight from `data`
+        TM_RETURN_IF_ERROR(CompressFrame(data.first(kFrameInput)));
+        data = data.subspan(kFrameInput);
+        continue;
+      }
+      const size_t take = std::min(kFrameInput - block_.size(), data.size());
+      block_.insert(block_.end(), data.begin(), data.begin() + take);
+      data = data.subspan(take);
+      if (block_.size() == kFrameInput) {
+        TM_RETURN_IF_ERROR(CompressFrame(block_));
+        block_.clear();
+      }
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Finish() override {
+    if (streaming_) return Feed({}, ZSTD_e_end);
+    // The rest; a file that received nothing still gets one (empty) frame.
+    if (!block_.empty() || frames_ == 0) TM_RETURN_IF_ERROR(CompressFrame(block_));
+    block_.clear();
+    return absl::OkStatus();
+  }
+
+  absl::Status CompressFrame(ByteSpan input) {
+    out_.resize(ZSTD_compressBound(input.size()));
+    const size_t n = ZSTD_compress2(cctx_.get(), out_.data(), out_.size(), input.data(),
+                                    input.size());
+    if (ZSTD_isError(n)) {
+      return absl::InternalError(absl::StrFormat("compress '%s': %s", path(), ZSTD_getErrorName(n)));
+    }
+    ++frames_;
+    return inner().Append(ByteSpan(out_.data(), n));
+  }
 
   // Compresses `data` and writes whatever output zstd produces; with ZSTD_e_end, until the
   // frame is complete.
   absl::Status Feed(ByteSpan data, ZSTD_EndDirective mode) {
+    out_.resize(ZSTD_CStreamOutSize());
     ZSTD_inBuffer in{data.data(), data.size(), 0};
     for (;;) {
       ZSTD_outBuffer out{out_.data(), out_.size(), 0};
@@ -55,7 +98,10 @@ class ZstdWritableFile final : public StageFile {
   }
 
   std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx_;
+  const bool streaming_;
+  std::vector<uint8_t> block_;  // input of the frame being filled
   std::vector<uint8_t> out_;
+  uint64_t frames_ = 0;
 };
 
 // Decompresses what is written to it (a .zst file, front to back) into `inner`.
@@ -132,7 +178,8 @@ absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
                                                         ZSTD_getErrorName(r)));
     }
   }
-  return std::make_unique<ZstdWritableFile>(std::move(inner), std::move(cctx));
+  return std::make_unique<ZstdWritableFile>(std::move(inner), std::move(cctx),
+                                            /*streaming=*/options.workers > 0);
 }
 
 absl::Status DecompressZstd(RandomAccessFile& in, const ByteSink& sink) {

@@ -25,8 +25,9 @@ struct ZstdOptions {
   int workers = 0;
 };
 
-// Returns a WritableFile that compresses every Append into one zstd frame (with the content
-// checksum, so `zstd -d` verifies it) written to `inner`; Close ends the frame and closes
+// Returns a WritableFile that compresses what is written into standard zstd frames (with the
+// content checksum, so `zstd -d` verifies them), one per MiB of input (one streamed frame when
+// options.workers > 0), written to `inner`; Close writes the last frame and closes
 // `inner`. A file that receives no bytes still gets one (empty) frame. Sequential only:
 // WriteAt at the current end behaves like Append, any other WriteAt or Truncate is refused
 // with InvalidArgument naming the file. Errors: InvalidArgument "compress '<path>': zstd level
