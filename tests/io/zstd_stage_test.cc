@@ -3,6 +3,8 @@
 // `zstd` CLI decompresses what we write (the format xtrabackup 8 and `zstd -d` read).
 #include "io/zstd_stage.h"
 
+#include <zstd.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -57,6 +59,24 @@ TEST(ZstdStageTest, RoundTripsManySizes) {
     TM_ASSERT_OK_AND_ASSIGN(std::string back, Decompress(fs, "t.zst"));
     EXPECT_EQ(back, data) << size;
   }
+}
+
+// Frames of a MiB of input: 3 MiB + 7 bytes make four frames, each with its content size.
+TEST(ZstdStageTest, CompressesInFramesOfAMiB) {
+  MemFileSystem fs;
+  const std::string data = PatternBytes((size_t{3} << 20) + 7, 4);
+  TM_ASSERT_OK(Compress(fs, "t.zst", data, 1, 300000));
+  const std::string z = *ReadFileToString(fs, "t.zst");
+  std::vector<unsigned long long> sizes;
+  for (size_t at = 0; at < z.size();) {
+    const size_t n = ZSTD_findFrameCompressedSize(z.data() + at, z.size() - at);
+    ASSERT_FALSE(ZSTD_isError(n)) << ZSTD_getErrorName(n);
+    sizes.push_back(ZSTD_getFrameContentSize(z.data() + at, n));
+    at += n;
+  }
+  EXPECT_EQ(sizes, (std::vector<unsigned long long>{1 << 20, 1 << 20, 1 << 20, 7}));
+  TM_ASSERT_OK_AND_ASSIGN(std::string back, Decompress(fs, "t.zst"));
+  EXPECT_EQ(back, data);
 }
 
 TEST(ZstdStageTest, WorkerThreadsWriteTheSameStandardFrames) {
