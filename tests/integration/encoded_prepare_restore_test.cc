@@ -104,17 +104,6 @@ std::vector<std::string> EncodedFiles(const std::string& dir) {
   return out;
 }
 
-void ExpectRestoreCheck(TestServer& source, TestServer& restored, const std::string& backup) {
-  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> tables, UserTables(restored));
-  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> source_tables, UserTables(source));
-  EXPECT_THAT(tables, ElementsAreArray(source_tables));
-  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> complaints,
-                          CheckTablesExtended(restored, tables));
-  EXPECT_THAT(complaints, IsEmpty());
-  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> diffs,
-                          ReplayAndCompare(source, backup, restored));
-  EXPECT_THAT(diffs, IsEmpty());
-}
 
 class EncodedPrepareRestoreTest : public ::testing::Test {
  protected:

@@ -99,18 +99,6 @@ void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
 }
 
-// The restore check on `restored` against `source`, from the backup's binlog position.
-void ExpectRestoreCheck(TestServer& source, TestServer& restored, const std::string& backup) {
-  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> tables, UserTables(restored));
-  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> source_tables, UserTables(source));
-  EXPECT_THAT(tables, ElementsAreArray(source_tables));
-  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> complaints,
-                          CheckTablesExtended(restored, tables));
-  EXPECT_THAT(complaints, IsEmpty());
-  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> diffs,
-                          ReplayAndCompare(source, backup, restored));
-  EXPECT_THAT(diffs, IsEmpty());
-}
 
 class StreamBackupTest : public ::testing::Test {
  protected:

@@ -303,6 +303,18 @@ absl::Status CopyTree(const std::string& from, const std::string& to) {
 }
 
 // `tidemark compare --json A B`: the report, checked to be equal (exit 0, no page differs).
+void ExpectRestoreCheck(TestServer& source, TestServer& restored, const std::string& backup_dir) {
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> tables, UserTables(restored));
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> source_tables, UserTables(source));
+  EXPECT_EQ(tables, source_tables);
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> complaints,
+                          CheckTablesExtended(restored, tables));
+  EXPECT_TRUE(complaints.empty()) << ::testing::PrintToString(complaints);
+  TM_ASSERT_OK_AND_ASSIGN(std::vector<std::string> diffs,
+                          ReplayAndCompare(source, backup_dir, restored));
+  EXPECT_TRUE(diffs.empty()) << ::testing::PrintToString(diffs);
+}
+
 void ExpectSamePages(const std::string& a, const std::string& b, const std::string& what) {
   TM_ASSERT_OK_AND_ASSIGN(CommandResult r,
                           Tidemark({"compare", "--json", "--max-report", "10", a, b}));

@@ -126,6 +126,11 @@ absl::StatusOr<std::vector<std::string>> ReplayAndCompare(TestServer& source,
                                                           const std::string& backup_dir,
                                                           TestServer& restored);
 
+// The restore check of TESTING.md on `restored` against `source`, recorded as test failures:
+// the same user tables, CHECK TABLE EXTENDED clean on each, and after replaying the source's
+// binlog from `backup_dir`'s position (ReplayAndCompare) every CHECKSUM TABLE equal.
+void ExpectRestoreCheck(TestServer& source, TestServer& restored, const std::string& backup_dir);
+
 // The line of `stderr_text` that starts with `prefix` (e.g. "tidemark: backup complete"),
 // or "" when there is none.
 std::string LineStartingWith(std::string_view text, std::string_view prefix);
