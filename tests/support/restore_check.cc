@@ -179,6 +179,17 @@ absl::StatusOr<std::vector<std::string>> UserTables(TestServer& server) {
   return tables;
 }
 
+// MDEV-29823 (row0sel.cc, MariaDB 10.11): a rollback racing purge can leave a delete-marked
+// secondary index record whose clustered record is gone, which purge never removes. The
+// server itself only warns about such a record (an error for one not delete-marked); it
+// appears on busy sources under sysbench, whose deadlocks roll back, and a faithful copy
+// carries it. Those warnings are not the backup's doing.
+static bool IsOrphanDeleteMarkedWarning(const Row& row) {
+  return row.size() == 4 && row[2] == "Warning" &&
+         row[3].find("Clustered index record not found for index") != std::string::npos &&
+         row[3].find("info_bits=32") != std::string::npos;
+}
+
 absl::StatusOr<std::vector<std::string>> CheckTablesExtended(
     TestServer& server, const std::vector<std::string>& tables) {
   std::vector<std::string> complaints;
@@ -188,6 +199,7 @@ absl::StatusOr<std::vector<std::string>> CheckTablesExtended(
     if (rows.empty()) complaints.push_back(absl::StrFormat("%s: no answer", t));
     for (const Row& r : rows) {  // Table, Op, Msg_type, Msg_text
       if (r.size() == 4 && r[2] == "status" && r[3] == "OK") continue;
+      if (IsOrphanDeleteMarkedWarning(r)) continue;
       std::string line = t + ":";
       for (size_t i = 2; i < r.size(); ++i) line += " " + r[i];
       complaints.push_back(line);
