@@ -19,7 +19,6 @@ namespace tidemark::engine {
 namespace {
 
 constexpr std::string_view kBoth = ".zst.tmenc";
-constexpr size_t kReadChunk = size_t{1} << 20;
 
 DecodeOutcome Fail(DecodeFailure f, absl::Status s) {
   DecodeOutcome r;
@@ -34,26 +33,6 @@ DecodeFailure InputFailure(const absl::Status& s) {
   return s.code() == absl::StatusCode::kDataLoss ? DecodeFailure::kDamaged
                                                  : DecodeFailure::kBadInput;
 }
-
-// The end of the decoders' chain: what is written to it goes to a ByteSink.
-class SinkFile final : public io::WritableFile {
- public:
-  SinkFile(std::string path, const io::ByteSink& sink) : path_(std::move(path)), sink_(sink) {}
-  const std::string& path() const override { return path_; }
-  absl::Status Append(ByteSpan data) override { return sink_(data); }
-  absl::Status WriteAt(uint64_t, ByteSpan) override {
-    return absl::InternalError(absl::StrFormat("decode '%s': not written in order", path_));
-  }
-  absl::Status Truncate(uint64_t) override {
-    return absl::InternalError(absl::StrFormat("decode '%s': not written in order", path_));
-  }
-  absl::Status Sync() override { return absl::OkStatus(); }
-  absl::Status Close() override { return absl::OkStatus(); }
-
- private:
-  const std::string path_;
-  const io::ByteSink& sink_;
-};
 
 absl::Status NoKey(const std::string& path) {
   return absl::FailedPreconditionError(absl::StrFormat(
@@ -79,25 +58,25 @@ absl::StatusOr<std::unique_ptr<io::CryptReader>> OpenEncrypted(io::RandomAccessF
 // first, before any byte is decoded.
 absl::Status Decode(io::RandomAccessFile& in, const EncodedFile& f, const io::CryptKey* key,
                     const io::ByteSink& sink) {
-  std::unique_ptr<io::WritableFile> chain = std::make_unique<SinkFile>(in.path(), sink);
-  if (f.suffix.starts_with(io::kZstdSuffix)) {
-    chain = io::NewUnzstdWritableFile(std::move(chain), in.path());
-  }
-  if (f.encrypted()) {
-    TM_RETURN_IF_ERROR(OpenEncrypted(in, f, key).status());
-    chain = io::NewDecryptingWritableFile(std::move(chain), *key, in.path());
-  }
-  std::vector<uint8_t> buf(kReadChunk);
-  for (uint64_t at = 0;;) {
-    TM_ASSIGN_OR_RETURN(size_t n, in.ReadAt(at, MutableByteSpan(buf)));
-    if (n == 0) break;
-    TM_RETURN_IF_ERROR(chain->Append(ByteSpan(buf).first(n)));
-    at += n;
-  }
-  return chain->Close();
+  if (f.encrypted()) TM_RETURN_IF_ERROR(OpenEncrypted(in, f, key).status());
+  std::unique_ptr<io::WritableFile> chain = NewDecodingWritableFile(
+      io::NewSinkWritableFile(in.path(), sink), f.suffix, key, in.path());
+  return io::PushFile(in, *chain);
 }
 
 }  // namespace
+
+std::unique_ptr<io::WritableFile> NewDecodingWritableFile(std::unique_ptr<io::WritableFile> out,
+                                                        std::string_view suffix,
+                                                        const io::CryptKey* key,
+                                                        const std::string& name,
+                                                        std::string expected_id) {
+  if (suffix.starts_with(io::kZstdSuffix)) out = io::NewUnzstdWritableFile(std::move(out), name);
+  if (suffix.ends_with(io::kCryptSuffix)) {
+    out = io::NewDecryptingWritableFile(std::move(out), *key, name, std::move(expected_id));
+  }
+  return out;
+}
 
 std::string_view EncodingSuffix(std::string_view path) {
   const std::string_view name = io::BaseName(path);

@@ -44,6 +44,17 @@ struct EncodedFile {
   bool encrypted() const { return suffix.ends_with(io::kCryptSuffix); }
 };
 
+// Wraps `out` so that the stored bytes of a file encoded with `suffix` (".zst", ".tmenc" or
+// ".zst.tmenc"), written to the result front to back, reach `out` decoded: decrypted with
+// `key` (required when `suffix` ends in ".tmenc"), then decompressed (io's push decoders).
+// `name` names the stored file in the decoders' messages; `expected_id`, when not empty, must
+// be the encryption header's file id. With an empty `suffix`, `out` itself.
+std::unique_ptr<io::WritableFile> NewDecodingWritableFile(std::unique_ptr<io::WritableFile> out,
+                                                        std::string_view suffix,
+                                                        const io::CryptKey* key,
+                                                        const std::string& name,
+                                                        std::string expected_id = "");
+
 // `rel` with its whole encoding (EncodingSuffix) to undo.
 EncodedFile FullyEncoded(std::string_view rel);
 

@@ -19,16 +19,6 @@
 namespace tidemark::engine {
 namespace {
 
-absl::Status CopyAll(io::RandomAccessFile& in, const io::ByteSink& sink) {
-  std::vector<uint8_t> buf(size_t{1} << 20);
-  for (uint64_t offset = 0;;) {
-    TM_ASSIGN_OR_RETURN(size_t n, in.ReadAt(offset, MutableByteSpan(buf)));
-    if (n == 0) return absl::OkStatus();
-    TM_RETURN_IF_ERROR(sink(ByteSpan(buf.data(), n)));
-    offset += n;
-  }
-}
-
 // `rel` without `suffix` (which it ends with).
 std::string Strip(std::string_view rel, std::string_view suffix) {
   return std::string(rel.substr(0, rel.size() - suffix.size()));
@@ -71,7 +61,7 @@ absl::StatusOr<io::ContentHash> DecodeForm(io::FileSystem& fs, std::string_view 
   if (form.plain()) {
     TM_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file,
                         fs.OpenForRead(io::JoinPath(dir, form.rel)));
-    TM_RETURN_IF_ERROR(CopyAll(*file, hashing));
+    TM_RETURN_IF_ERROR(io::PushFile(*file, *io::NewSinkWritableFile(file->path(), hashing)));
   } else {
     // The one decoder of prepare, restore and decompress/decrypt (engine/encoded_file.h).
     DecodeOutcome out =

@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/encoded_file.h"
 #include "innodb/base/status.h"
 
 namespace tidemark::engine {
@@ -186,15 +187,15 @@ absl::Status Extractor::Open(Entry& e) {
   io::WriteOptions w{.mode = 0640, .exclusive = !e.rewrite, .truncate = true,
                      .write_behind_bytes = uint64_t{8} << 20};
   TM_ASSIGN_OR_RETURN(e.file, fs_.OpenForWrite(PartialPath(e.out), w));
-  // Stream bytes -> decrypt -> decompress -> file: wrapped from the file outwards.
-  if (e.path.ends_with(io::kCryptSuffix) && e.out != e.path) {
-    const std::string decrypted = e.path.substr(0, e.path.size() - io::kCryptSuffix.size());
-    if (decrypted != e.out) e.file = io::NewUnzstdWritableFile(std::move(e.file), decrypted);
-    e.file = io::NewDecryptingWritableFile(std::move(e.file), *options_.decrypt_key, e.path,
-                                           decrypted);
-  } else if (e.out != e.path) {
-    e.file = io::NewUnzstdWritableFile(std::move(e.file), e.path);
+  // Stream bytes -> decrypt -> decompress -> file; the encryption header must name the
+  // file as it was before encryption.
+  const std::string_view suffix = std::string_view(e.path).substr(e.out.size());
+  std::string expected_id;
+  if (suffix.ends_with(io::kCryptSuffix)) {
+    expected_id = e.path.substr(0, e.path.size() - io::kCryptSuffix.size());
   }
+  e.file = NewDecodingWritableFile(std::move(e.file), suffix, options_.decrypt_key, e.path,
+                                   std::move(expected_id));
   return absl::OkStatus();
 }
 

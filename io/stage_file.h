@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,17 @@
 #include "io/file_system.h"
 
 namespace tidemark::io {
+
+// Where decoded bytes go, in order. An error stops the decoder and is returned unchanged.
+using ByteSink = std::function<absl::Status(ByteSpan)>;
+
+// The end of a chain of stages when the bytes go to a function rather than a file: Append
+// calls `sink`; `path` names it in messages. Sequential only (WriteAt/Truncate: Internal).
+std::unique_ptr<WritableFile> NewSinkWritableFile(std::string path, ByteSink sink);
+
+// Reads all of `in` front to back (1 MiB at a time) into `out`, then closes `out`. Errors:
+// `in`'s read errors, `out`'s write and close errors, unchanged.
+absl::Status PushFile(RandomAccessFile& in, WritableFile& out);
 
 class StageFile : public WritableFile {
  public:

@@ -19,7 +19,6 @@ namespace {
 
 constexpr int kMinLevel = 1;
 constexpr int kMaxLevel = 19;  // beyond it zstd wants --ultra and much memory
-constexpr size_t kReadChunk = size_t{1} << 20;
 constexpr size_t kFrameInput = size_t{1} << 20;  // input bytes per frame written
 
 struct CCtxDeleter {
@@ -183,42 +182,9 @@ absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
 }
 
 absl::Status DecompressZstd(RandomAccessFile& in, const ByteSink& sink) {
-  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
-  if (dctx == nullptr) return absl::ResourceExhaustedError("zstd: out of memory");
-  std::vector<uint8_t> input(kReadChunk);
-  std::vector<uint8_t> output(ZSTD_DStreamOutSize());
-  uint64_t offset = 0;
-  size_t hint = 1;  // ZSTD_decompressStream's result: 0 exactly when a frame just ended
-  for (;;) {
-    TM_ASSIGN_OR_RETURN(size_t n, in.ReadAt(offset, MutableByteSpan(input)));
-    if (n == 0) break;
-    ZSTD_inBuffer inbuf{input.data(), n, 0};
-    // Also call again while the output came back full in the middle of a frame: the decoder
-    // may hold more. (At a frame's end, hint is 0; calling again would start the next frame.)
-    bool output_full = false;
-    while (inbuf.pos < inbuf.size || (output_full && hint != 0)) {
-      ZSTD_outBuffer outbuf{output.data(), output.size(), 0};
-      hint = ZSTD_decompressStream(dctx.get(), &outbuf, &inbuf);
-      if (ZSTD_isError(hint)) {
-        return absl::DataLossError(absl::StrFormat("decompress '%s' at %d: %s", in.path(),
-                                                   offset + inbuf.pos, ZSTD_getErrorName(hint)));
-      }
-      output_full = outbuf.pos == outbuf.size;
-      if (outbuf.pos > 0) TM_RETURN_IF_ERROR(sink(ByteSpan(output.data(), outbuf.pos)));
-    }
-    offset += n;
-  }
-  if (offset == 0) {
-    return absl::DataLossError(
-        absl::StrFormat("decompress '%s': empty file, no zstd frame", in.path()));
-  }
-  if (hint != 0) {
-    return absl::DataLossError(absl::StrFormat(
-        "decompress '%s': truncated: the last frame is incomplete at the end of the file (%d "
-        "bytes)",
-        in.path(), offset));
-  }
-  return absl::OkStatus();
+  std::unique_ptr<WritableFile> out =
+      NewUnzstdWritableFile(NewSinkWritableFile(in.path(), sink), in.path());
+  return PushFile(in, *out);
 }
 
 }  // namespace tidemark::io

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "innodb/base/endian.h"
 #include "io/file_system.h"
+#include "io/stage_file.h"
 
 namespace tidemark::io {
 
@@ -44,9 +45,6 @@ absl::StatusOr<std::unique_ptr<WritableFile>> NewZstdWritableFile(
 std::unique_ptr<WritableFile> NewUnzstdWritableFile(std::unique_ptr<WritableFile> inner,
                                                     std::string name = "");
 
-// Where decompressed (or decrypted) bytes go, in order. An error stops the decoder and is
-// returned unchanged.
-using ByteSink = std::function<absl::Status(ByteSpan)>;
 
 // Decompresses the whole file `in` (one or more concatenated zstd frames) into `sink`.
 // Errors, all DataLoss and naming in->path(): "decompress '<path>' at <offset>: <zstd's

@@ -61,5 +61,21 @@ TEST(StageFileTest, FirstErrorSticksAndCloseStillClosesTheFileBeneath) {
   EXPECT_FALSE(f.Append(AsBytes("x")).ok());
 }
 
+TEST(StageFileTest, PushFileThroughAStageIntoASink) {
+  MemFileSystem fs;
+  const std::string data(3 << 20, 'a');  // more than one read
+  TM_ASSERT_OK(WriteStringToFile(fs, "in", data));
+  std::string got;
+  UpperStage out(NewSinkWritableFile("sink", [&](ByteSpan b) {
+    got.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return absl::OkStatus();
+  }));
+  TM_ASSERT_OK(PushFile(**fs.OpenForRead("in"), out));
+  EXPECT_EQ(got, std::string(3 << 20, 'A') + "!");
+  // A sink's error comes back unchanged.
+  auto failing = NewSinkWritableFile("sink", [](ByteSpan) { return absl::DataLossError("full"); });
+  EXPECT_EQ(PushFile(**fs.OpenForRead("in"), *failing), absl::DataLossError("full"));
+}
+
 }  // namespace
 }  // namespace tidemark::io
