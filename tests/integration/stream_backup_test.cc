@@ -13,14 +13,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "innodb/base/status.h"
+#include "tests/support/mixed_load.h"
 #include "tests/support/restore_check.h"
-#include "tests/support/sql_loop.h"
 #include "tests/support/status_macros.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"
@@ -30,62 +29,20 @@ namespace tidemark::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 
 // A marker stored in the data: it must not appear in an encrypted stream.
 constexpr char kMarker[] = "TIDEMARK-PLAINTEXT-MARKER-";
 
-absl::Status CreateData(TestServer& server) {
-  return server.Query(absl::StrFormat(
-      "CREATE DATABASE s;"
-      "CREATE TABLE s.t (id INT PRIMARY KEY, k INT NOT NULL, v VARCHAR(200), KEY (k)) "
-      "ENGINE=InnoDB;"
-      "INSERT INTO s.t SELECT seq, seq %% 97, CONCAT('%s', seq, REPEAT('v', 100)) FROM "
-      "s.seq_1_to_20000;"
-      "CREATE TABLE s.z (id INT PRIMARY KEY, b BLOB) ENGINE=InnoDB ROW_FORMAT=COMPRESSED;"
-      "INSERT INTO s.z SELECT seq, REPEAT(MD5(seq), 40) FROM s.seq_1_to_500;"
-      "CREATE TABLE s.m (id INT PRIMARY KEY, v VARCHAR(100)) ENGINE=MyISAM;"
-      "INSERT INTO s.m SELECT seq, CONCAT('%s', seq) FROM s.seq_1_to_1000;"
-      "CREATE TABLE s.a (id INT PRIMARY KEY, v VARCHAR(100)) ENGINE=Aria;"
-      "INSERT INTO s.a SELECT seq, CONCAT('%s', seq) FROM s.seq_1_to_1000",
-      kMarker, kMarker, kMarker));
-}
-
-// Writes by primary key all along, so pages change while they are copied and the redo copy
-// has work to do.
-absl::Status LoadStep(SqlConnection& c, int64_t i) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(3));
-  return c.Query(absl::StrFormat(
-      "UPDATE s.t SET k = k + 1, v = CONCAT(v, 'x') WHERE id BETWEEN %1$d AND %1$d + 30;"
-      "INSERT INTO s.t VALUES (100000 + %2$d, %2$d, 'new') ON DUPLICATE KEY UPDATE k = k + 1;"
-      "UPDATE s.m SET v = CONCAT('m', %2$d) WHERE id = %3$d",
-      1 + i * 53 % 19000, i, 1 + i % 1000));
-}
-
-// `tidemark backup --stream xbstream EXTRA...` of `server` under LoadStep; its stdout.
+// `tidemark backup --stream xbstream EXTRA...` of `server` under the mixed load; its stdout.
 absl::StatusOr<std::string> StreamUnderLoad(TestServer& server,
                                             const std::vector<std::string>& extra) {
-  TM_ASSIGN_OR_RETURN(auto load, StartLoop(server, LoadStep));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::vector<std::string> argv = {TidemarkBinary(), "backup", "--stream", "xbstream",
                                    "--socket", server.socket(), "--user", "root",
                                    "--parallel", "2"};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  TM_ASSIGN_OR_RETURN(CommandResult r, RunCommand(argv, {.timeout = std::chrono::minutes(5)}));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // writes after the backup
-  TM_RETURN_IF_ERROR(load->Stop());
-  if (load->iterations() < 10) {
-    return absl::InternalError(absl::StrFormat("the load ran only %d steps", load->iterations()));
-  }
-  if (r.exit_code != 0) return absl::InternalError(r.Describe());
-  const size_t summary = r.err.rfind("tidemark: ");
-  std::printf("[tidemark] %s; stream %.1f MiB; load %lld steps\n",
-              summary == std::string::npos
-                  ? ""
-                  : r.err.substr(summary, r.err.find('\n', summary) - summary).c_str(),
-              r.out.size() / 1048576.0, static_cast<long long>(load->iterations()));
+  TM_ASSIGN_OR_RETURN(CommandResult r, RunUnderMixedLoad(server, argv));
+  std::printf("[tidemark] stream %.1f MiB\n", r.out.size() / 1048576.0);
   return std::move(r.out);
 }
 
@@ -108,7 +65,7 @@ class StreamBackupTest : public ::testing::Test {
     auto server = TestServer::Start({.log_file_size = "64M"});
     ASSERT_TRUE(server.ok()) << server.status();
     source_ = std::move(*server);
-    TM_ASSERT_OK(CreateData(*source_));
+    TM_ASSERT_OK(CreateMixedTables(*source_, kMarker));
   }
 
   TempDir tmp_;
