@@ -26,13 +26,9 @@ void AddCommonFlags(CLI::App* cmd, DecodeFlags& f) {
 int ExitCodeFor(const engine::DecodeDirResult& r) {
   int code = kExitOk;
   for (const engine::DecodeProblem& p : r.problems) {
-    const int c = p.failure == engine::DecodeFailure::kTarget     ? kExitTarget
-                  : p.failure == engine::DecodeFailure::kBadInput ? kExitBadInput
-                                                                  : kExitCorruptPages;
-    // 7 over 4 over 3.
-    if (c == kExitTarget || (c == kExitBadInput && code != kExitTarget) || code == kExitOk) {
-      code = c;
-    }
+    code = MoreSevere(code, p.failure == engine::DecodeFailure::kTarget     ? kExitTarget
+                            : p.failure == engine::DecodeFailure::kBadInput ? kExitBadInput
+                                                                            : kExitCorruptPages);
   }
   return code;
 }

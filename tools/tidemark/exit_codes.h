@@ -12,4 +12,13 @@ inline constexpr int kExitRedoOverrun = 5;    // backup: the server overwrote re
 inline constexpr int kExitServer = 6;         // backup: connection, privileges, server version
 inline constexpr int kExitTarget = 7;         // backup: the target cannot be written (disk full, ...)
 
+// The code to exit with when problems of both codes were found, for commands that report
+// every problem (verify, decompress, decrypt): 7 over 4 over 3 over 0.
+constexpr int MoreSevere(int code, int next) {
+  auto rank = [](int c) {
+    return c == kExitTarget ? 3 : c == kExitBadInput ? 2 : c == kExitOk ? 0 : 1;
+  };
+  return rank(next) > rank(code) ? next : code;
+}
+
 }  // namespace tidemark::tools

@@ -16,6 +16,13 @@ void AddKeyOptions(CLI::App* cmd, KeyFlags& flags) {
   cmd->add_option("--encrypt-key", flags.refused_key)->group("");  // refused by LoadKey
 }
 
+absl::StatusOr<std::optional<io::CryptKey>> LoadKeyIfGiven(const KeyFlags& flags) {
+  if (!KeyGiven(flags)) return std::nullopt;
+  absl::StatusOr<io::CryptKey> key = LoadKey(flags);
+  if (!key.ok()) return key.status();
+  return *key;
+}
+
 int KeyErrorExitCode(const KeyFlags& flags) {
   return flags.refused_key.empty() ? kExitBadInput : kExitUsage;
 }

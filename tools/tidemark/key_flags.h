@@ -3,6 +3,7 @@
 // (docs/encryption.md).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -29,6 +30,11 @@ bool KeyGiven(const KeyFlags& flags);
 // "--encrypt-key is not accepted: ...", "no key: give --encrypt-key-file or set
 // TIDEMARK_ENCRYPT_KEY (64 hex digits)"; ReadCryptKeyFile's / ParseCryptKey's.
 absl::StatusOr<io::CryptKey> LoadKey(const KeyFlags& flags);
+
+// The key when a source was given (KeyGiven), else nullopt: for the commands that read
+// encrypted backups and themselves name the first encrypted file when there is no key.
+// Errors: LoadKey's.
+absl::StatusOr<std::optional<io::CryptKey>> LoadKeyIfGiven(const KeyFlags& flags);
 
 // The exit code for LoadKey's error: 2 (usage) for a key given on the command line, else 4
 // (bad input: no key, or a key file that cannot be read or parsed).

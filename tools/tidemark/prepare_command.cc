@@ -104,8 +104,7 @@ int RunPrepareCommand(const PrepareFlags& f) {
     return kExitUsage;
   }
   // Without a key source the engine names the first encrypted file, if there is one.
-  absl::StatusOr<std::optional<io::CryptKey>> key = std::optional<io::CryptKey>();
-  if (KeyGiven(f.key)) key = LoadKey(f.key);
+  absl::StatusOr<std::optional<io::CryptKey>> key = LoadKeyIfGiven(f.key);
   if (!key.ok()) {
     std::fprintf(stderr, "tidemark: prepare failed: %s\n",
                  std::string(key.status().message()).c_str());

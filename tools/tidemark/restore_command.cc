@@ -82,8 +82,7 @@ CLI::App* AddRestoreCommand(CLI::App& app, RestoreFlags& f) {
 
 int RunRestoreCommand(const RestoreFlags& f) {
   // Without a key source the engine names the first encrypted file, if there is one.
-  absl::StatusOr<std::optional<io::CryptKey>> key = std::optional<io::CryptKey>();
-  if (KeyGiven(f.key)) key = LoadKey(f.key);
+  absl::StatusOr<std::optional<io::CryptKey>> key = LoadKeyIfGiven(f.key);
   if (!key.ok()) {
     std::fprintf(stderr, "tidemark: restore failed: %s\n",
                  std::string(key.status().message()).c_str());

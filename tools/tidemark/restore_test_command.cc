@@ -206,16 +206,13 @@ int RunRestoreTestCommand(const RestoreTestFlags& flags) {
     if (!path->empty()) *path = std::filesystem::absolute(*path, ec).lexically_normal().string();
     while (path->size() > 1 && path->back() == '/') path->pop_back();
   }
-  std::optional<io::CryptKey> key;
-  if (KeyGiven(f.key)) {
-    absl::StatusOr<io::CryptKey> loaded = LoadKey(f.key);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "tidemark: restore-test failed: %s\n",
-                   std::string(loaded.status().message()).c_str());
-      return KeyErrorExitCode(f.key);
-    }
-    key = *loaded;
+  absl::StatusOr<std::optional<io::CryptKey>> loaded = LoadKeyIfGiven(f.key);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "tidemark: restore-test failed: %s\n",
+                 std::string(loaded.status().message()).c_str());
+    return KeyErrorExitCode(f.key);
   }
+  const std::optional<io::CryptKey> key = *loaded;
   InterruptCleanup interrupts(f.keep);
   auto fs = io::NewPosixFileSystem();
   engine::RestoreTestEnv env{.fs = *fs};

@@ -37,12 +37,9 @@ int Fail(absl::string_view message, int code) {
 int ExitCodeFor(const engine::VerifyResult& r) {
   int code = kExitOk;
   for (const engine::VerifyProblem& p : r.problems) {
-    const int c = p.kind == engine::VerifyProblemKind::kScratch ? kExitTarget
-                  : p.kind == engine::VerifyProblemKind::kKey   ? kExitBadInput
-                                                                : kExitCorruptPages;
-    if (c == kExitTarget || (c == kExitBadInput && code != kExitTarget) || code == kExitOk) {
-      code = c;
-    }
+    code = MoreSevere(code, p.kind == engine::VerifyProblemKind::kScratch ? kExitTarget
+                            : p.kind == engine::VerifyProblemKind::kKey   ? kExitBadInput
+                                                                          : kExitCorruptPages);
   }
   return code;
 }
@@ -130,17 +127,9 @@ int RunVerifyCommand(const VerifyFlags& f) {
   if (f.target_dir.empty() == f.stream.empty()) {
     return Fail("give either --target-dir DIR or --stream FILE", kExitUsage);
   }
-  std::optional<io::CryptKey> key;
-  if (KeyGiven(f.key)) {
-    absl::StatusOr<io::CryptKey> k = LoadKey(f.key);
-    if (!k.ok()) {
-      return Fail(k.status().message(),
-                  absl::IsInvalidArgument(k.status()) && !f.key.refused_key.empty()
-                      ? kExitUsage
-                      : kExitBadInput);
-    }
-    key = *k;
-  }
+  absl::StatusOr<std::optional<io::CryptKey>> loaded = LoadKeyIfGiven(f.key);
+  if (!loaded.ok()) return Fail(loaded.status().message(), KeyErrorExitCode(f.key));
+  const std::optional<io::CryptKey> key = *loaded;
   std::unique_ptr<io::FileSystem> fs = io::NewPosixFileSystem();
   engine::VerifyOptions o{.target_dir = f.target_dir, .incremental_basedir = f.incremental_basedir};
   o.parallel = f.parallel > 0 ? static_cast<size_t>(f.parallel)
